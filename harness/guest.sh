@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Guest: boot a built kernel under QEMU with the host root shared read-only over 9p, run one
+# job script in it (harness/jobs/*) and bring its exit status back through a shared results folder.
+#   guest.sh RESULTS_DIR VARIANT JOB [ARGS...]
+# Environment: TIMEOUT (seconds, default 600), INTERACTIVE=1 (console on this terminal),
+# ACCEL (default tcg: KVM hangs on these machines).
+# Exit status: the job's; 124 if the guest timed out; 125 if it died without a result;
+# 126 if the kernel log shows a splat (BUG, WARNING, KASAN, lockdep, UBSAN, kmemleak, oops, stall).
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RES=$1 VARIANT=$2 JOB=$3
+shift 3
+KERNEL=$BUILD/$VARIANT-$KVER/arch/x86/boot/bzImage
+TIMEOUT=${TIMEOUT:-600}
+ACCEL=${ACCEL:-tcg}
+MEM=${MEM:-2G}
+
+[ -f "$KERNEL" ] || die "no kernel at ${KERNEL#"$TOP"/}: run 'make build' (or harness/build.sh kernel $VARIANT)"
+[ -x "$JOB" ] || die "no job script $JOB"
+JOB=$(realpath "$JOB")
+apt_install qemu-system-x86
+
+rm -rf "$RES"
+mkdir -p "$RES"
+# The job, as guest-init finds it: a wrapper naming the real script (visible via the host root).
+{
+	echo '#!/bin/bash'
+	printf 'exec %q' "$JOB"
+	printf ' %q' "$@"
+	echo
+} >"$RES/job"
+chmod +x "$RES/job"
+
+append="console=ttyS0 root=/dev/root rootfstype=9p ro"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+append+=" init=$TOP/harness/guest-init panic=-1 quiet loglevel=4"
+# shellcheck disable=SC2054 # the commas belong to QEMU's option values
+qemu=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -no-reboot
+	-display none -kernel "$KERNEL" -append "$append"
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=root
+	-fsdev "local,id=results,path=$RES,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=results,mount_tag=results)
+
+qpid=
+# shellcheck disable=SC2317 # called from the traps
+cleanup() { [ -n "$qpid" ] && kill "$qpid" 2>/dev/null; return 0; }
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+t0=$SECONDS
+rc=0
+if [ -n "${INTERACTIVE:-}" ]; then
+	"${qemu[@]}" -serial mon:stdio || rc=$?
+else
+	: >"$RES/console.log"
+	timeout -k 5 "$TIMEOUT" "${qemu[@]}" -serial "file:$RES/console.log" </dev/null &
+	qpid=$!
+	# Show result lines of the tests as they come out on the console.
+	tail -n +1 -F --pid="$qpid" "$RES/console.log" 2>/dev/null |
+		grep --line-buffered -E '^(# )?(not )?ok [0-9]+ ' | sed -u 's/^/    /' >&2 &
+	wait "$qpid" || rc=$?
+	qpid=
+	wait
+fi
+
+if [ "$rc" -eq 124 ]; then
+	warn "$VARIANT-$KVER guest timed out after $TIMEOUT s; last console lines:"
+	tail -n 20 "$RES/console.log" >&2
+	exit 124
+fi
+[ "$rc" -eq 0 ] || warn "qemu exited with status $rc"
+if [ ! -f "$RES/rc" ]; then
+	warn "$VARIANT-$KVER guest stopped without a result; last console lines:"
+	tail -n 20 "$RES/console.log" >&2
+	exit 125
+fi
+info "$VARIANT-$KVER guest ran $((SECONDS - t0)) s"
+
+# A splat anywhere in the kernel log fails the run, whatever the tests said.
+splats='BUG:|WARNING:|KASAN:|UBSAN:|INFO: possible|INFO: task .* blocked|possible circular locking|'
+splats+='suspicious RCU usage|rcu: INFO|detected stall|Oops|general protection fault|Kernel panic|'
+splats+='unreferenced object|list_add corruption|list_del corruption|kernel BUG'
+if grep -Eh "$splats" "$RES/dmesg.txt" "$RES/kmemleak.txt" 2>/dev/null | head -1 | grep -q .; then
+	warn "$VARIANT-$KVER kernel log has a splat:"
+	grep -Eh -A25 "$splats" "$RES/dmesg.txt" "$RES/kmemleak.txt" 2>/dev/null | head -60 >&2
+	echo splat >"$RES/splat"
+	exit 126
+fi
+exit "$(cat "$RES/rc")"

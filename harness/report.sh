@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Report: turn TAP from the guest into result rows, and result rows into the summary table and
+# the closing 'N passed, N failed[, N skipped]' line.
+#   report.sh tap GROUP TAP_FILE >>ROWS   rows "STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL"
+#   report.sh summary ROWS                table, counts; exit 1 if anything failed
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# One row per kselftest_harness case (nested "# ok N fixture.case"); a test binary without
+# cases counts as one row; a binary that fails without a failing case (crash, timeout) adds a
+# failing row of its own.
+cmd_tap() {
+	local group=$1 tap=$2
+	[ -f "$tap" ] || { printf 'FAIL\t%s\t%s\t%s\n' "$group" "tests" "no TAP output"; return 0; }
+	tap_rows "$group" "$tap" | known_failures
+}
+
+# Failing rows named in harness/known-failures become SKIP rows carrying the recorded reason.
+known_failures() {
+	awk -F'\t' -v kver="$KVER" '
+	FNR == NR { if ($0 !~ /^#/ && $1 == kver) { split($0, f, " "); r = $0; sub(/^[^ ]+ [^ ]+ /, "", r); known[f[2]] = r }; next }
+	$1 == "FAIL" && ($3 in known) { print "SKIP\t" $2 "\t" $3 "\tknown failure: " known[$3]; next }
+	{ print }' FS=' ' "$TOP/harness/known-failures" FS='\t' -
+}
+
+tap_rows() {
+	local group=$1 tap=$2
+	awk -v group="$group" -F'\t' '
+	function row(st, name, detail) { printf "%s\t%s\t%s\t%s\n", st, group, name, detail }
+	function status(line,   s) {
+		if (line ~ /# (SKIP|skip)/) return "SKIP"
+		if (line ~ /^not ok/) return "FAIL"
+		return "PASS"
+	}
+	/^# selftests: / { cur = $0; sub(/^# selftests: /, "", cur); gsub(/: /, ":", cur); cases = 0; failed = 0; next }
+	/^# (not )?ok [0-9]+ / {
+		line = substr($0, 3); st = status(line)
+		name = line; sub(/^(not )?ok [0-9]+ /, "", name); detail = ""
+		if (match(name, / # .*/)) { detail = substr(name, RSTART + 3); name = substr(name, 1, RSTART - 1) }
+		row(st, cur ":" name, detail); cases++; if (st == "FAIL") failed++
+		next
+	}
+	/^(not )?ok [0-9]+ selftests: / {
+		st = status($0); name = $0; sub(/^(not )?ok [0-9]+ selftests: /, "", name)
+		detail = ""; if (match(name, / # .*/)) { detail = substr(name, RSTART + 3); name = substr(name, 1, RSTART - 1) }
+		gsub(/: /, ":", name)
+		if (cases == 0) row(st, name, detail)
+		else if (st == "FAIL" && failed == 0) row("FAIL", name, "exited non-zero: " detail)
+		cases = 0; failed = 0
+	}' "$tap"
+}
+
+cmd_summary() {
+	local rows=$1
+	[ -s "$rows" ] || die "no results in $rows"
+	echo
+	echo "Results"
+	awk -F'\t' '{ printf "  %-5s %-8s %s%s\n", $1, $2, $3, ($4 != "" ? "  (" $4 ")" : "") }' "$rows"
+	echo
+	awk -F'\t' '
+	{ n[$2, $1]++; g[$2] = 1; t[$1]++ }
+	END {
+		printf "  %-10s %7s %7s %7s\n", "group", "passed", "failed", "skipped"
+		for (k in g) printf "  %-10s %7d %7d %7d\n", k, n[k, "PASS"], n[k, "FAIL"], n[k, "SKIP"]
+	}' "$rows"
+	echo
+	local p f s
+	p=$(grep -c '^PASS' "$rows" || true)
+	f=$(grep -c '^FAIL' "$rows" || true)
+	s=$(grep -c '^SKIP' "$rows" || true)
+	if [ "$f" -gt 0 ]; then
+		echo "Failed:"
+		awk -F'\t' '$1 == "FAIL" { printf "  %s %s  %s\n", $2, $3, $4 }' "$rows"
+		echo
+	fi
+	if [ "$s" -gt 0 ]; then echo "$p passed, $f failed, $s skipped"; else echo "$p passed, $f failed"; fi
+	[ "$f" -eq 0 ]
+}
+
+case "${1:-}" in
+tap) cmd_tap "$2" "$3" ;;
+summary) cmd_summary "$2" ;;
+*) die "usage: $0 tap GROUP TAP | summary ROWS" ;;
+esac
