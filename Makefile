@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 H := harness
 
-.PHONY: all run shell check test list-tests tree series build checkpatch clean help
+.PHONY: all run shell check test peer list-tests tree series build checkpatch clean help
 all: help
 
 help:
@@ -12,6 +12,7 @@ help:
 	@echo "make shell      the same kernel with an interactive guest shell"
 	@echo "make check      everything CI checks; ends with 'N passed, N failed'"
 	@echo "make test TESTS=collection:test   one test (or several) on the vm kernel"
+	@echo "make peer       the same kselftests on the upstream peer (linux-source-6.12, no series)"
 	@echo "make tree       materialise build/linux-6.1: base commit + one commit per patch"
 	@echo "make series     export build/linux-6.1's commits to patches/6.1"
 	@echo "make build      build the vm and debug kernels and the kselftests"
@@ -27,6 +28,8 @@ check:
 test:
 	@[ -n "$(TESTS)" ] || { echo "usage: make test TESTS=collection:test (make list-tests lists them)" >&2; exit 2; }
 	@VARIANTS="$(or $(VARIANTS),vm)" SKIP_CHECKPATCH=1 TREE_AS_IS=1 $(H)/check.sh
+peer:
+	@KVER=6.12 VARIANTS="$(or $(VARIANTS),vm debug)" SKIP_CHECKPATCH=1 TREE_AS_IS=1 $(H)/check.sh
 list-tests:
 	@$(H)/base.sh tree && $(H)/build.sh selftests && cat build/kselftest-$(or $(KVER),6.1)/kselftest-list.txt
 tree:

@@ -16,7 +16,8 @@ fragments() {
 	echo "$TOP/configs/vm.config"
 	[ "$1" = debug ] && echo "$TOP/configs/debug.config"
 	for t in $SELFTESTS; do
-		[ -f "$TREE/tools/testing/selftests/$t/config" ] && echo "$TREE/tools/testing/selftests/$t/config"
+		[ -f "$SELFTEST_TREE/tools/testing/selftests/$t/config" ] &&
+			echo "$SELFTEST_TREE/tools/testing/selftests/$t/config"
 	done
 	return 0
 }
@@ -45,18 +46,20 @@ configure() {
 	echo "$stamp" >"$out/.config-stamp"
 }
 
-# check_config CONFIG FRAGMENT...: print each CONFIG_X=v of the fragments that .config does not have.
+# check_config CONFIG FRAGMENT...: print each CONFIG_X=v of the fragments that .config does not
+# have. Symbols this kernel does not define at all (MEMCG_KMEM is gone in 6.12) are not errors.
 check_config() {
-	local config=$1 line
+	local config=$1 line known
 	shift
-	grep -h '^CONFIG_[A-Za-z0-9_]*=' "$@" | while IFS= read -r line; do
+	known=$(find "$TREE" -name 'Kconfig*' -not -path '*/tools/*' -print0 | xargs -0 grep -hE '^\s*(menu)?config ' |
+		awk '{ print "CONFIG_" $2 "=" }' | sort -u)
+	grep -h '^CONFIG_[A-Za-z0-9_]*=' "$@" | grep -F -f <(printf '%s\n' "$known") | while IFS= read -r line; do
 		case "$line" in
 		*=n) grep -q "^# ${line%%=*} is not set" "$config" || grep -qx "$line" "$config" || echo "  $line" ;;
 		*) grep -qx "$line" "$config" || echo "  $line" ;;
 		esac
 	done
 	grep -h '^# CONFIG_.* is not set' "$@" | while IFS= read -r line; do
-		grep -q "^${line#\# }" "$config" 2>/dev/null || true
 		line=${line#\# }; line=${line%% *}
 		grep -q "^$line=" "$config" && echo "  # $line is not set"
 	done
@@ -78,10 +81,11 @@ cmd_kernel() {
 }
 
 cmd_selftests() {
+	local TREE=$SELFTEST_TREE
 	[ -d "$TREE" ] || die "no tree at ${TREE#"$TOP"/}: run 'make tree' first"
 	ensure_tools
-	local out=$BUILD/kselftest-$KVER obj=$BUILD/kselftest-obj-$KVER
-	step "building kselftests ($SELFTESTS) for $KVER"
+	local out=$BUILD/kselftest-$SELFTEST_KVER obj=$BUILD/kselftest-obj-$SELFTEST_KVER
+	step "building kselftests ($SELFTESTS) from ${TREE#"$TOP"/}"
 	mkdir -p "$obj"
 	run_logged "$obj/headers.log" "headers" make -C "$TREE" O="$obj" headers ||
 		die "make headers failed"

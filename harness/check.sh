@@ -11,7 +11,7 @@ VARIANTS=${VARIANTS:-vm debug}
 TESTS=${TESTS:-}
 OUT=$BUILD/check-$KVER
 ROWS=$OUT/rows.tsv
-KSELFTEST=$BUILD/kselftest-$KVER
+KSELFTEST=$BUILD/kselftest-$SELFTEST_KVER
 H=$TOP/harness
 
 lock_build
@@ -21,6 +21,8 @@ t0=$SECONDS
 row() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
 
 "$H/base.sh" tree
+# The peer's run still takes the kselftests from our series' tree.
+[ "$KVER" = "$SELFTEST_KVER" ] || KVER=$SELFTEST_KVER TREE_AS_IS=${TREE_AS_IS:-} "$H/base.sh" tree
 [ -n "${SKIP_CHECKPATCH:-}" ] || "$H/checkpatch.sh" >>"$ROWS"
 
 if "$H/build.sh" selftests; then

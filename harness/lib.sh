@@ -13,6 +13,9 @@ TREE=$BUILD/linux-$KVER
 BASE_TARBALL=/usr/src/linux-source-$KVER.tar.xz
 BASE_PACKAGE=linux-source-$KVER
 BASE_TAG=base
+# The kselftests come from our series' tree even when testing the upstream peer's kernel.
+SELFTEST_KVER=${SELFTEST_KVER:-6.1}
+SELFTEST_TREE=$BUILD/linux-$SELFTEST_KVER
 }
 
 step() { printf '==> %s\n' "$*" >&2; }
