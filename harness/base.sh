@@ -70,7 +70,26 @@ apply_series() {
 			die "patch $p does not apply to $BASE_PACKAGE $(installed_version) (files above)"
 		fi
 	done <"$PATCHES/series"
+	restore_cover_letter
 	write_stamp
+}
+
+# The cover letter (patch 0) is kept as the description of the tree's `series` branch, git's own
+# place for it: `make series` renders it with format-patch --cover-from-description, and
+# `make tree` puts the text of patches/<KVER>/0000-cover-letter.patch back there.
+COVER=0000-cover-letter.patch
+restore_cover_letter() {
+	[ -f "$PATCHES/$COVER" ] || return 0
+	awk '
+	state == 0 && /^Subject: / { sub(/^Subject: \[PATCH[^]]*\] */, ""); subj = $0; state = 1; next }
+	state == 1 && /^ / { sub(/^ /, ""); subj = subj " " $0; next }
+	state == 1 && /^$/ { state = 2; print subj; print ""; next }
+	state == 1 { next }
+	state == 2 && /^[^ ].* \([0-9]+\):$/ { exit }
+	state == 2 { body[++n] = $0 }
+	END { while (n > 0 && body[n] == "") n--; for (i = 1; i <= n; i++) print body[i] }
+	' "$PATCHES/$COVER" >"$TREE/.git/cover-description"
+	git -C "$TREE" config branch.series.description "$(cat "$TREE/.git/cover-description")"
 }
 
 cmd_tree() {
@@ -103,16 +122,22 @@ cmd_series() {
 	[ -d "$TREE/.git" ] || die "no tree at ${TREE#"$TOP"/}: run 'make tree' first"
 	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 		die "${TREE#"$TOP"/} has uncommitted edits: commit them there first (git -C ${TREE#"$TOP"/} commit)"
-	local tmp
+	local tmp p
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	step "exporting $BASE_TAG..HEAD of ${TREE#"$TOP"/} to patches/$KVER"
-	git -C "$TREE" format-patch -q --zero-commit --no-signature --abbrev=12 -o "$tmp" "$BASE_TAG..HEAD"
+	local cover=()
+	git -C "$TREE" config branch.series.description >/dev/null &&
+		cover=(--cover-letter --cover-from-description=subject)
+	git -C "$TREE" format-patch -q --zero-commit --no-signature --abbrev=12 "${cover[@]}" \
+		-o "$tmp" "$BASE_TAG..HEAD"
 	mkdir -p "$PATCHES"
 	rm -f "$PATCHES"/*.patch
 	if compgen -G "$tmp/*.patch" >/dev/null; then
 		cp "$tmp"/*.patch "$PATCHES"/
-		(cd "$PATCHES" && ls -1 -- *.patch) >"$PATCHES/series"
+		for p in "$PATCHES"/*.patch; do
+			[ "${p##*/}" = "$COVER" ] || echo "${p##*/}"
+		done >"$PATCHES/series"
 	else
 		: >"$PATCHES/series"
 	fi

@@ -32,9 +32,11 @@ mkdir -p "$RES"
 } >"$RES/job"
 chmod +x "$RES/job"
 
-append="console=ttyS0 root=/dev/root rootfstype=9p ro"
+append="console=ttyS0 root=root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
-append+=" init=$TOP/harness/guest-init panic=-1 quiet loglevel=4"
+# An oops panics and the panic reboots at once (QEMU exits): a dead kernel fails in seconds,
+# not at the timeout.
+append+=" init=$TOP/harness/guest-init oops=panic panic=-1 quiet loglevel=4"
 # shellcheck disable=SC2054 # the commas belong to QEMU's option values
 qemu=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -no-reboot
 	-display none -kernel "$KERNEL" -append "$append"
@@ -65,6 +67,18 @@ else
 	wait
 fi
 
+# A splat anywhere in the kernel log fails the run, whatever the tests said.
+splats='BUG:|WARNING:|KASAN:|UBSAN:|INFO: possible|INFO: task .* blocked|possible circular locking|'
+splats+='suspicious RCU usage|rcu: INFO|detected stall|Oops|general protection fault|Kernel panic|'
+splats+='unreferenced object|list_add corruption|list_del corruption|kernel BUG'
+# Only the console's kernel lines (timestamped): the tests' own output may say anything.
+grep -E '^\[ *[0-9]+\.[0-9]+\]' "$RES/console.log" >"$RES/console-kernel.txt" || true
+logs=("$RES/console-kernel.txt")
+[ -f "$RES/dmesg.txt" ] && logs+=("$RES/dmesg.txt")
+[ -f "$RES/kmemleak.txt" ] && logs+=("$RES/kmemleak.txt")
+splat=$(grep -Eh -m1 -A25 "$splats" "${logs[@]}" | head -40 || true)
+[ -z "$splat" ] || echo "$splat" >"$RES/splat"
+
 if [ "$rc" -eq 124 ]; then
 	warn "$VARIANT-$KVER guest timed out after $TIMEOUT s; last console lines:"
 	tail -n 20 "$RES/console.log" >&2
@@ -72,20 +86,14 @@ if [ "$rc" -eq 124 ]; then
 fi
 [ "$rc" -eq 0 ] || warn "qemu exited with status $rc"
 if [ ! -f "$RES/rc" ]; then
-	warn "$VARIANT-$KVER guest stopped without a result; last console lines:"
-	tail -n 20 "$RES/console.log" >&2
+	warn "$VARIANT-$KVER guest stopped without a result; ${splat:+the kernel log has a splat, }last console lines:"
+	{ [ -n "$splat" ] && echo "$splat"; } || tail -n 20 "$RES/console.log"
 	exit 125
-fi
+fi >&2
 info "$VARIANT-$KVER guest ran $((SECONDS - t0)) s"
-
-# A splat anywhere in the kernel log fails the run, whatever the tests said.
-splats='BUG:|WARNING:|KASAN:|UBSAN:|INFO: possible|INFO: task .* blocked|possible circular locking|'
-splats+='suspicious RCU usage|rcu: INFO|detected stall|Oops|general protection fault|Kernel panic|'
-splats+='unreferenced object|list_add corruption|list_del corruption|kernel BUG'
-if grep -Eh "$splats" "$RES/dmesg.txt" "$RES/kmemleak.txt" 2>/dev/null | head -1 | grep -q .; then
+if [ -n "$splat" ]; then
 	warn "$VARIANT-$KVER kernel log has a splat:"
-	grep -Eh -A25 "$splats" "$RES/dmesg.txt" "$RES/kmemleak.txt" 2>/dev/null | head -60 >&2
-	echo splat >"$RES/splat"
+	echo "$splat" >&2
 	exit 126
 fi
 exit "$(cat "$RES/rc")"
