@@ -122,15 +122,21 @@ cmd_series() {
 	[ -d "$TREE/.git" ] || die "no tree at ${TREE#"$TOP"/}: run 'make tree' first"
 	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 		die "${TREE#"$TOP"/} has uncommitted edits: commit them there first (git -C ${TREE#"$TOP"/} commit)"
-	local tmp p
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	local p
+	SERIES_TMP=$(mktemp -d)
+	trap 'rm -rf "$SERIES_TMP"' EXIT
+	local tmp=$SERIES_TMP
 	step "exporting $BASE_TAG..HEAD of ${TREE#"$TOP"/} to patches/$KVER"
 	local cover=()
 	git -C "$TREE" config branch.series.description >/dev/null &&
 		cover=(--cover-letter --cover-from-description=subject)
 	git -C "$TREE" format-patch -q --zero-commit --no-signature --abbrev=12 "${cover[@]}" \
 		-o "$tmp" "$BASE_TAG..HEAD"
+	# format-patch dates the cover letter now; date it like the newest commit, so that an export
+	# with no changes rewrites nothing.
+	if [ -f "$tmp/$COVER" ]; then
+		sed -i "s/^Date: .*/Date: $(git -C "$TREE" log -1 --format=%aD)/" "$tmp/$COVER"
+	fi
 	mkdir -p "$PATCHES"
 	rm -f "$PATCHES"/*.patch
 	if compgen -G "$tmp/*.patch" >/dev/null; then
