@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 H := harness
 
-.PHONY: all run shell check test peer list-tests tree series build checkpatch clean help
+.PHONY: all run shell check test peer list-tests tree series build bisect checkpatch clean help
 all: help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make tree       materialise build/linux-6.1: base commit + one commit per patch"
 	@echo "make series     export build/linux-6.1's commits to patches/6.1"
 	@echo "make build      build the vm and debug kernels and the kselftests"
+	@echo "make bisect     build every patch in 4 configs (BINFMT_MISC=y/m/n, USER_NS=n) with W=1"
 	@echo "make checkpatch checkpatch --strict on every patch"
 	@echo "make clean      remove build outputs (keeps the kernel tree and its commits)"
 
@@ -39,6 +40,8 @@ series:
 build:
 	@$(H)/base.sh tree && $(H)/build.sh selftests && \
 		for v in $(or $(VARIANTS),vm debug); do $(H)/build.sh kernel $$v || exit 1; done
+bisect:
+	@$(H)/bisect.sh
 checkpatch:
 	@$(H)/base.sh tree && $(H)/checkpatch.sh >/dev/null
 clean:
