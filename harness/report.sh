@@ -33,10 +33,14 @@ tap_rows() {
 		return "PASS"
 	}
 	/^# selftests: / { cur = $0; sub(/^# selftests: /, "", cur); gsub(/: /, ":", cur); cases = 0; failed = 0; next }
+	# 6.1 kselftest_harness reports a skipped case as "ok N # SKIP reason", without its name:
+	# take the name from the case'"'"'s RUN line.
+	/^# # +RUN +/ { run = $0; sub(/^# # +RUN +/, "", run); sub(/ \.\.\.$/, "", run); next }
 	/^# (not )?ok [0-9]+ / {
 		line = substr($0, 3); st = status(line)
 		name = line; sub(/^(not )?ok [0-9]+ /, "", name); detail = ""
-		if (match(name, / # .*/)) { detail = substr(name, RSTART + 3); name = substr(name, 1, RSTART - 1) }
+		if (name ~ /^# /) { detail = substr(name, 3); name = run }
+		else if (match(name, / # .*/)) { detail = substr(name, RSTART + 3); name = substr(name, 1, RSTART - 1) }
 		row(st, cur ":" name, detail); cases++; if (st == "FAIL") failed++
 		next
 	}
