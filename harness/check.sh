@@ -52,7 +52,7 @@ for v in $VARIANTS; do
 	res=$OUT/$v
 	rc=0
 	# shellcheck disable=SC2086 # TESTS is a list of names
-	TIMEOUT=${TIMEOUT:-900} "$H/guest.sh" "$res" "$v" "$H/jobs/kselftest" "$KSELFTEST" $TESTS || rc=$?
+	TIMEOUT=${TIMEOUT:-1800} "$H/guest.sh" "$res" "$v" "$H/jobs/kselftest" "$KSELFTEST" $TESTS || rc=$?
 	"$H/report.sh" tap "$v" "$res/tap.txt" >>"$ROWS"
 	case $rc in
 	124) row FAIL "$v" "guest" "timed out (console: ${res#"$TOP"/}/console.log)" ;;
