@@ -42,6 +42,8 @@ qemu=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -
 	-display none -kernel "$KERNEL" -append "$append"
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=root
+	-fsdev "local,id=top,path=$TOP,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=top,mount_tag=top
 	-fsdev "local,id=results,path=$RES,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=results,mount_tag=results)
 
