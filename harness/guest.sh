@@ -14,7 +14,7 @@ shift 3
 KERNEL=$BUILD/$VARIANT-$KVER/arch/x86/boot/bzImage
 TIMEOUT=${TIMEOUT:-600}
 ACCEL=${ACCEL:-tcg}
-MEM=${MEM:-1G}
+MEM=${MEM:-2G}
 
 [ -f "$KERNEL" ] || die "no kernel at ${KERNEL#"$TOP"/}: run 'make build' (or harness/build.sh kernel $VARIANT)"
 [ -x "$JOB" ] || die "no job script $JOB"
