@@ -19,6 +19,16 @@ help:
 	@echo "make bisect     build every patch in 4 configs (BINFMT_MISC=y/m/n, USER_NS=n) with W=1"
 	@echo "make checkpatch checkpatch --strict on every patch"
 	@echo "make clean      remove build outputs (keeps the kernel tree and its commits)"
+	@echo "make check-e2e  real container tools (qemu-user-static, systemd-binfmt, update-binfmts, LXC) in the guest"
+	@echo "make bench      exec cost against table size, namespace depth and memory: base 6.1, peer 6.12, ours"
+
+.PHONY: check-e2e
+check-e2e:
+	@$(H)/e2e.sh check
+
+.PHONY: bench
+bench:
+	@$(H)/bench.sh
 
 run:
 	@$(H)/run.sh demo

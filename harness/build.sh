@@ -94,6 +94,12 @@ cmd_selftests() {
 		make -C "$TREE/tools/testing/selftests" O="$obj" TARGETS="$SELFTESTS" \
 		INSTALL_PATH="$out" -j"$JOBS" install ||
 		die "kselftest build failed (log: $obj/build.log)"
+	# The kselftests' install carries on past a program that fails to compile (and installs
+	# none of its collection): any make error in the log fails the build here.
+	if grep -qE '^make\[[0-9]+\]: \*\*\* ' "$obj/build.log"; then
+		grep -E 'error:|\*\*\*' "$obj/build.log" | head -20 >&2
+		die "kselftest build failed (log: ${obj#"$TOP"/}/build.log)"
+	fi
 	info "installed in ${out#"$TOP"/}"
 }
 

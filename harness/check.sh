@@ -3,7 +3,7 @@
 # the kselftests and both kernels build, the tests run in a guest of each kernel, a splat-free
 # kernel log on each; then the summary table and the 'N passed, N failed' line.
 # Environment: VARIANTS (default "vm debug"), TESTS (COLLECTION:TEST names, default all),
-# SKIP_CHECKPATCH=1.
+# SKIP_CHECKPATCH=1, E2E=0 (no end-to-end container tools run after the vm kernel's tests).
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -60,6 +60,10 @@ for v in $VARIANTS; do
 	126) row FAIL "$v" "kernel-log" "splat in ${res#"$TOP"/}/dmesg.txt" ;;
 	*) row PASS "$v" "kernel-log" "no splat" ;;
 	esac
+	# Real container tools on the series' vm kernel (E2E=0 skips; not for a TESTS selection).
+	if [ "$v" = vm ] && [ "$KVER" = 6.1 ] && [ "${E2E:-1}" != 0 ] && [ -z "$TESTS" ]; then
+		"$H/e2e.sh" rows "$ROWS" || row FAIL e2e setup "harness/e2e.sh stopped (its error is above)"
+	fi
 done
 
 info "check took $((SECONDS - t0)) s; rows in ${ROWS#"$TOP"/}"

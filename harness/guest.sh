@@ -3,7 +3,8 @@
 # job script in it (harness/jobs/*) and bring its exit status back through a shared results folder.
 #   guest.sh RESULTS_DIR VARIANT JOB [ARGS...]
 # Environment: TIMEOUT (seconds, default 600), INTERACTIVE=1 (console on this terminal),
-# ACCEL (default tcg: KVM hangs on these machines).
+# ACCEL (default tcg: KVM hangs on these machines), QEMU_EXTRA (more QEMU options, split on
+# spaces; make bench passes -icount).
 # Exit status: the job's; 124 if the guest timed out; 125 if it died without a result;
 # 126 if the kernel log shows a splat (BUG, WARNING, KASAN, lockdep, UBSAN, kmemleak, oops, stall).
 # shellcheck source=harness/lib.sh
@@ -46,6 +47,8 @@ qemu=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -
 	-device virtio-9p-pci,fsdev=top,mount_tag=top
 	-fsdev "local,id=results,path=$RES,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=results,mount_tag=results)
+# shellcheck disable=SC2206 # a list of options, split on spaces
+qemu+=(${QEMU_EXTRA:-})
 
 qpid=
 # shellcheck disable=SC2317 # called from the traps

@@ -18,9 +18,11 @@ if [ "$1" = shell ]; then
 	step "booting $VARIANT-$KVER with a shell on this terminal (exit the shell to power off)"
 	INTERACTIVE=1 "$H/guest.sh" "$res" "$VARIANT" "$H/jobs/shell"
 else
+	"$H/e2e-deps.sh"
 	step "booting $VARIANT-$KVER for the demo"
 	rc=0
-	TIMEOUT=${TIMEOUT:-300} "$H/guest.sh" "$res" "$VARIANT" "$H/jobs/demo" || rc=$?
+	TIMEOUT=${TIMEOUT:-300} "$H/guest.sh" "$res" "$VARIANT" "$H/jobs/demo" \
+		"$BUILD/e2e-deps/arm64/busybox" || rc=$?
 	# The demo talks on the console; show it without the kernel's own lines.
 	grep -v '^\[ *[0-9]*\.[0-9]*\]' "$res/console.log" | grep -v '^guest-init:' || true
 	exit "$rc"
