@@ -1,58 +1,65 @@
-# Entry points. The work is done by harness/*.sh (one file per concern); see README.md.
-# Variables: KVER=6.1|6.12 (6.12 = the upstream peer, no series), VARIANTS="vm debug",
+# Entry points. The work is done by the scripts under harness/ (one file per concern; README.md).
+# Variables: KERNEL=ours|peer|base (harness/kernels), VARIANTS="vm debug" (configs/*.config),
 # TESTS="binfmt_misc:binfmt_misc_userns_test ..." (one or more tests by name).
 SHELL := /bin/bash
 H := harness
+# A variable given on the command line or in the environment reaches the scripts as it is.
+export KERNEL VARIANTS TESTS
 
-.PHONY: all run shell check test peer list-tests tree series build bisect checkpatch clean help
-all: help
-
+.PHONY: help run shell check test peer lint test-harness list-tests list-variants tree series \
+	build bisect checkpatch check-e2e bench clean
 help:
-	@echo "make run        build the patched kernel, boot it, run the narrated demo"
-	@echo "make shell      the same kernel with an interactive guest shell"
-	@echo "make check      everything CI checks; ends with 'N passed, N failed'"
-	@echo "make test TESTS=collection:test   one test (or several) on the vm kernel"
-	@echo "make peer       the same kselftests on the upstream peer (linux-source-6.12, no series)"
-	@echo "make tree       materialise build/linux-6.1: base commit + one commit per patch"
-	@echo "make series     export build/linux-6.1's commits to patches/6.1"
-	@echo "make build      build the vm and debug kernels and the kselftests"
-	@echo "make bisect     build every patch in 4 configs (BINFMT_MISC=y/m/n, USER_NS=n) with W=1"
-	@echo "make checkpatch checkpatch --strict on every patch"
-	@echo "make clean      remove build outputs (keeps the kernel tree and its commits)"
-	@echo "make check-e2e  real container tools (qemu-user-static, systemd-binfmt, update-binfmts, LXC) in the guest"
-	@echo "make bench      exec cost against table size, namespace depth and memory: base 6.1, peer 6.12, ours"
-
-.PHONY: check-e2e
-check-e2e:
-	@$(H)/e2e.sh check
-
-.PHONY: bench
-bench:
-	@$(H)/bench.sh
+	@echo "make run          build the patched kernel, boot it, run the narrated demo"
+	@echo "make shell        the same kernel with an interactive guest shell"
+	@echo "make check        everything CI checks; ends with 'N passed, N failed'"
+	@echo "make test TESTS=collection:test   one test (or several), on the first variant (vm)"
+	@echo "make peer         the same kselftests on the upstream peer (KERNEL=peer: linux-source-6.12)"
+	@echo "make lint         shellcheck (and pyflakes) on every harness script"
+	@echo "make test-harness tests of the harness itself: TAP parser, variants, guest outcomes"
+	@echo "make list-tests   the test names TESTS takes; make list-variants: the kernel variants"
+	@echo "make tree         materialise build/ours/linux: base commit + one commit per patch"
+	@echo "make series       export build/ours/linux's commits to patches/6.1"
+	@echo "make build        build every variant's kernel and the kselftests"
+	@echo "make bisect       build every patch in 4 configs (BINFMT_MISC=y/m/n, USER_NS=n) with W=1"
+	@echo "make checkpatch   checkpatch --strict on every patch"
+	@echo "make check-e2e    real container tools (qemu-user-static, systemd-binfmt, update-binfmts, LXC) in the guest"
+	@echo "make bench        exec cost against table size, namespace depth and memory: base 6.1, peer 6.12, ours"
+	@echo "make clean        remove build outputs (keeps the kernel trees and their commits)"
 
 run:
-	@$(H)/run.sh demo
+	@$(H)/host/demo.sh demo
 shell:
-	@$(H)/run.sh shell
+	@$(H)/host/demo.sh shell
 check:
-	@$(H)/check.sh
+	@$(H)/host/check.sh
 test:
 	@[ -n "$(TESTS)" ] || { echo "usage: make test TESTS=collection:test (make list-tests lists them)" >&2; exit 2; }
-	@VARIANTS="$(or $(VARIANTS),vm)" SKIP_CHECKPATCH=1 TREE_AS_IS=1 $(H)/check.sh
+	@VARIANTS="$(or $(VARIANTS),$(shell $(H)/host/variants.sh first))" SKIP_CHECKPATCH=1 TREE_AS_IS=1 $(H)/host/check.sh
 peer:
-	@KVER=6.12 VARIANTS="$(or $(VARIANTS),vm debug)" SKIP_CHECKPATCH=1 TREE_AS_IS=1 $(H)/check.sh
+	@KERNEL=peer SKIP_CHECKPATCH=1 TREE_AS_IS=1 $(H)/host/check.sh
+lint:
+	@$(H)/host/lint.sh
+test-harness:
+	@$(H)/tests/harness-tests.sh
 list-tests:
-	@$(H)/base.sh tree && $(H)/build.sh selftests && cat build/kselftest-$(or $(KVER),6.1)/kselftest-list.txt
+	@$(H)/host/tree.sh tree && $(H)/host/build.sh selftests && cat build/ours/kselftest/kselftest-list.txt
+list-variants:
+	@$(H)/host/variants.sh list
 tree:
-	@$(H)/base.sh tree
+	@$(H)/host/tree.sh tree
 series:
-	@$(H)/base.sh series
+	@$(H)/host/tree.sh series
 build:
-	@$(H)/base.sh tree && $(H)/build.sh selftests && \
-		for v in $(or $(VARIANTS),vm debug); do $(H)/build.sh kernel $$v || exit 1; done
+	@$(H)/host/tree.sh tree && $(H)/host/build.sh selftests && \
+		for v in $${VARIANTS:-$$($(H)/host/variants.sh all)}; do $(H)/host/build.sh kernel $$v || exit 1; done
 bisect:
-	@$(H)/bisect.sh
+	@$(H)/host/bisect.sh
 checkpatch:
-	@$(H)/base.sh tree && $(H)/checkpatch.sh >/dev/null
+	@$(H)/host/tree.sh tree && $(H)/host/checkpatch.sh >/dev/null
+check-e2e:
+	@$(H)/e2e/e2e.sh check
+bench:
+	@$(H)/bench/bench.sh
 clean:
-	rm -rf build/vm-* build/debug-* build/kselftest-* build/check-* build/run-*
+	@for v in $$($(H)/host/variants.sh all) check e2e e2e-check demo shell kselftest kselftest-obj; do \
+		rm -rf build/*/$$v; done; rm -rf build/bench

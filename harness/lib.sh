@@ -1,28 +1,148 @@
 # shellcheck shell=bash
-# Shared helpers for the harness scripts: paths, progress lines, errors.
+# What every harness script shares: paths, the kernels table, the kernel variants, result rows,
+# progress lines and apt. Sourced; the scripts under harness/host, harness/e2e and harness/bench
+# start with `. "$(dirname "$0")/../lib.sh"`.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-# shellcheck disable=SC2034 # these are for the scripts that source this file
-{
-# The kernel the series targets; KVER=6.12 selects the upstream peer (no series applied).
-KVER=${KVER:-6.1}
-PATCHES=$TOP/patches/$KVER
-TREE=$BUILD/linux-$KVER
-BASE_TARBALL=/usr/src/linux-source-$KVER.tar.xz
-BASE_PACKAGE=linux-source-$KVER
-BASE_TAG=base
-# The kselftests come from our series' tree even when testing the upstream peer's kernel.
-SELFTEST_KVER=${SELFTEST_KVER:-6.1}
-SELFTEST_TREE=$BUILD/linux-$SELFTEST_KVER
-}
+CONFIGS=${CONFIGS:-$TOP/configs}
+H=$TOP/harness
 
 step() { printf '==> %s\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+rel()  { printf '%s\n' "${1#"$TOP"/}"; }
 
+# --- kernels: harness/kernels, one line per kernel; KERNEL picks one (default ours) --------------
+KERNELS_TABLE=$H/kernels
+kernel_names() { awk '!/^#/ && NF { print $1 }' "$KERNELS_TABLE"; }
+# kernel_field NAME COLUMN: version, package, verified, patches or tree of kernel NAME.
+kernel_field() {
+	local col
+	case $2 in
+	version) col=2 ;; package) col=3 ;; verified) col=4 ;; patches) col=5 ;; tree) col=6 ;;
+	*) die "kernel_field: no column '$2' in $(rel "$KERNELS_TABLE")" ;;
+	esac
+	awk -F'\t' -v k="$1" -v c="$col" '!/^#/ && $1 == k { print $c; exit }' "$KERNELS_TABLE"
+}
+KERNEL=${KERNEL:-ours}
+kernel_names | grep -qx "$KERNEL" || die "unknown KERNEL '$KERNEL' (valid: $(kernel_names | tr '\n' ' '))"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+{
+KVER=$(kernel_field "$KERNEL" version)
+BASE_PACKAGE=$(kernel_field "$KERNEL" package)
+BASE_TARBALL=/usr/src/$BASE_PACKAGE.tar.xz
+BASE_TAG=base
+PATCHES=$(kernel_field "$KERNEL" patches)
+[ "$PATCHES" = - ] && PATCHES= || PATCHES=$TOP/$PATCHES
+KDIR=$BUILD/$KERNEL
+TREE=$KDIR/linux
+# The kselftests always come from our tree, whichever kernel runs them.
+OURS_TREE=$BUILD/ours/linux
+KSELFTEST=$BUILD/ours/kselftest
+# The architecture, in one place: the image kbuild makes, where, and the QEMU that boots it.
+IMAGE_TARGET=bzImage
+IMAGE=arch/x86/boot/bzImage
+QEMU=qemu-system-x86_64
+QEMU_PACKAGE=qemu-system-x86
+}
+# kernel_image VARIANT [NAME]: the bootable image of VARIANT of kernel NAME (default KERNEL).
+kernel_image() { printf '%s\n' "$BUILD/${2:-$KERNEL}/$1/$IMAGE"; }
+
+# --- variants: configs/<variant>.config; header lines say what each builds on and runs ----------
+#   # @extends: tinyconfig | <variant>   the configuration it starts from
+#   # @check: kselftest e2e              what `make check` runs on it (none: built, not run)
+variant_file() { printf '%s\n' "$CONFIGS/$1.config"; }
+# variant_field VARIANT KEY: the value of the variant's `# @KEY:` header line, or nothing.
+variant_field() { sed -n "s/^# @$2: *//p" "$(variant_file "$1")" | head -n 1; }
+# variant_chain VARIANT: the variants it is made of, the one it extends first, itself last.
+variant_chain() {
+	local v=$1 chain=() n=0
+	while [ "$v" != tinyconfig ]; do
+		[ -f "$(variant_file "$v")" ] || die "unknown variant '$v' (valid: $(variants | tr '\n' ' '))"
+		chain=("$v" "${chain[@]}")
+		v=$(variant_field "$v" extends)
+		[ -n "$v" ] || die "$(rel "$(variant_file "${chain[0]}")") has no '# @extends:' line"
+		n=$((n + 1))
+		[ "$n" -le 8 ] || die "variant '$1': '# @extends:' lines form a loop"
+	done
+	printf '%s\n' "${chain[@]}"
+}
+# variants: every variant, each after the one it extends (then by name).
+variants() {
+	local f v
+	for f in "$CONFIGS"/*.config; do
+		[ -f "$f" ] || continue
+		v=$(basename "$f" .config)
+		printf '%d\t%s\n' "$(variant_chain "$v" | wc -l)" "$v"
+	done | sort -k1,1n -k2,2 | cut -f2
+}
+# variant_fragments VARIANT: the config fragments of VARIANT, in merge order: those of its
+# @extends chain, then the `config` fragments of the kselftests that run in it.
+SELFTESTS=${SELFTESTS:-binfmt_misc exec}
+variant_fragments() {
+	local v t
+	for v in $(variant_chain "$1"); do variant_file "$v"; done
+	[ -d "$OURS_TREE" ] || die "no tree at $(rel "$OURS_TREE") for the kselftests' config fragments: run 'make tree' first"
+	for t in $SELFTESTS; do
+		[ ! -f "$OURS_TREE/tools/testing/selftests/$t/config" ] || echo "$OURS_TREE/tools/testing/selftests/$t/config"
+	done
+}
+# checked_variants: the variants `make check` runs something on, in order.
+checked_variants() {
+	local v
+	for v in $(variants); do
+		[ -z "$(variant_field "$v" check)" ] || echo "$v"
+	done
+}
+# variant_runs VARIANT JOB: does `make check` run JOB (kselftest, e2e) on VARIANT?
+variant_runs() { case " $(variant_field "$1" check) " in *" $2 "*) return 0 ;; esac; return 1; }
+
+# --- result rows: STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL, STATUS one of PASS FAIL SKIP -------------
+# row STATUS GROUP NAME [DETAIL]: one row on stdout; DETAIL kept to one line. (The e2e scripts,
+# in the guest and in POSIX sh, have their own in harness/e2e/common.sh, group e2e.)
+row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(printf '%s' "${4:-}" | tr '\t\n' '  ')"; }
+
+# guest_rows GROUP RESULTS JOB_ROWS: the rows of one guest run (harness/host/boot.sh RESULTS):
+# the job's own rows (a file, may be empty), then what the guest's outcome adds to them: a
+# kernel-log row, a failing row when the guest timed out or stopped without a result, and one
+# when the job exited non-zero without a failing row of its own.
+guest_rows() {
+	local group=$1 res=$2 job_rows=$3 outcome rc console
+	outcome=$(cat "$res/outcome" 2>/dev/null || echo "no-outcome")
+	console="console: $(rel "$res")/console.log"
+	[ -f "$job_rows" ] && cat "$job_rows"
+	case $outcome in
+	ok) row PASS "$group" kernel-log "no splat" ;;
+	splat) row FAIL "$group" kernel-log "$(head -n 1 "$res/splat") (excerpt: $(rel "$res")/splat)" ;;
+	timeout) row FAIL "$group" guest "timed out after $(cat "$res/timeout") s ($console)" ;;
+	no-result) row FAIL "$group" guest "stopped without a result ($console)" ;;
+	*) row FAIL "$group" guest "no outcome in $(rel "$res") (boot.sh did not finish)" ;;
+	esac
+	rc=$(cat "$res/rc" 2>/dev/null || true)
+	if [ -n "$rc" ] && [ "$rc" != 0 ] && ! grep -q '^FAIL' "$job_rows" 2>/dev/null; then
+		row FAIL "$group" job "exited $rc without a failing row ($console)"
+	fi
+	return 0
+}
+
+# --- apt ----------------------------------------------------------------------------------------
+APT_LOCK_WAIT=${APT_LOCK_WAIT:-600}
+# apt_get ARGS...: apt-get that waits (up to APT_LOCK_WAIT s) for another apt or dpkg to finish,
+# a fresh machine's unattended upgrades or a second make, instead of failing at once.
+# Maintainer scripts (binfmt-support's runs update-binfmts --import) register formats in the
+# running kernel's binfmt_misc, and the host's kernel is not ours: apt runs in a mount namespace
+# where /proc/sys/fs is an empty read-only tmpfs, with nothing to write to or mount on.
+apt_get() {
+	if lslocks -n -o PATH 2>/dev/null | grep -q '^/var/lib/\(dpkg\|apt\)/'; then
+		info "another apt or dpkg holds its lock: waiting up to $APT_LOCK_WAIT s"
+	fi
+	DEBIAN_FRONTEND=noninteractive unshare --mount --propagation private -- sh -c \
+		'mount -t tmpfs -o ro,size=4k no-binfmt-misc /proc/sys/fs && exec "$@"' apt-get \
+		apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT" "$@"
+}
 # apt_install PKG...: install the Debian packages that are missing (we run as root in CI).
 apt_install() {
 	local missing=() pkg
@@ -34,13 +154,14 @@ apt_install() {
 	step "installing ${missing[*]}"
 	if [ ! -f "$BUILD/.apt-updated" ]; then
 		mkdir -p "$BUILD"
-		apt-get update -q >/dev/null || die "apt-get update failed"
+		apt_get update -q >/dev/null || die "apt-get update failed"
 		touch "$BUILD/.apt-updated"
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
-		|| die "apt-get install ${missing[*]} failed"
+	apt_get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+		die "apt-get install ${missing[*]} failed"
 }
 
+# --- long commands ------------------------------------------------------------------------------
 # run_logged LOG DESC CMD...: run CMD with its output in LOG, printing the log's last line every
 # 20 s so a long build shows progress; on failure print the log's tail and return CMD's status.
 run_logged() {
@@ -58,7 +179,7 @@ run_logged() {
 	wait "$pid" || rc=$?
 	trap - INT TERM
 	if [ "$rc" -ne 0 ]; then
-		printf '%s\n' "--- last lines of ${log#"$TOP"/} ---" >&2
+		printf '%s\n' "--- last lines of $(rel "$log") ---" >&2
 		tail -n 30 "$log" >&2
 		printf '%s\n' "--- end ---" >&2
 	fi
@@ -75,10 +196,10 @@ wait_timeout() {
 	return 1
 }
 
-# lock_build: hold build/.lock-<KVER> until this script exits, so two runs (two terminals, two
-# developers' loops) never build into the same output directory at once.
+# lock_build: hold build/<kernel>/.lock until this script exits, so two runs (two terminals, two
+# developers' loops) never build into the same folders at once.
 lock_build() {
-	mkdir -p "$BUILD"
-	exec 9>"$BUILD/.lock-$KVER"
-	flock -n 9 || { step "waiting for another build/test run on $KVER to finish"; flock 9; }
+	mkdir -p "$KDIR"
+	exec 9>"$KDIR/.lock"
+	flock -n 9 || { step "waiting for another build/test run on $KERNEL to finish"; flock 9; }
 }

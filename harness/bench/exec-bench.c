@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * exec-bench: what binfmt_misc's table costs every exec, run as root inside a test guest
- * (harness/jobs/bench). Static, so that the exec it times is the one of an ordinary static binary.
+ * (harness/bench/job). Static, so that the exec it times is the one of an ordinary static binary.
  *
  *   exec-bench exec DIR ROUNDS EXECS TSC_MHZ   timed fork+exec+wait loops, a TSV row per batch
  *   exec-bench mem DIR ROUNDS                  memory charged per instance and per entry (cgroup2)

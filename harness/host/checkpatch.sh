@@ -2,10 +2,10 @@
 # Checkpatch: scripts/checkpatch.pl --strict on every patch of the series; one result row each.
 #   checkpatch.sh >>ROWS
 # shellcheck source=harness/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
-[ -d "$TREE" ] || die "no tree at ${TREE#"$TOP"/}: run 'make tree' first"
-[ -f "$PATCHES/series" ] || exit 0
+[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
+[ -n "$PATCHES" ] && [ -f "$PATCHES/series" ] || exit 0
 # spdxcheck.py (called by checkpatch) needs ply, from Debian's python3-ply: make sure Debian's
 # python3 is the one found, not another one earlier in PATH.
 apt_install perl python3 python3-ply python3-git
@@ -23,21 +23,19 @@ only_covered_new_files() {
 	done < <(awk '/^diff --git / { f = $3; sub(/^a\//, "", f) } /^(new|deleted) file mode/ { print f }' "$patch")
 }
 
-step "checkpatch --strict on patches/$KVER"
+step "checkpatch --strict on $(rel "$PATCHES")"
 while read -r p; do
-	case "$p" in ''|'#'*) continue ;; esac
+	case "$p" in '' | '#'*) continue ;; esac
 	out=$(cd "$TREE" && scripts/checkpatch.pl --strict --quiet --no-summary --show-types "$PATCHES/$p" 2>&1) && rc=0 || rc=$?
 	if only_covered_new_files "$out" "$PATCHES/$p"; then
 		info "clean: $p (new files already covered by a MAINTAINERS F: entry)"
-		printf 'PASS\tpatches\tcheckpatch:%s\tnew files covered by MAINTAINERS\n' "$p"
-		continue
-	fi
-	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+		row PASS patches "checkpatch:$p" "new files covered by MAINTAINERS"
+	elif [ "$rc" -eq 0 ] && [ -z "$out" ]; then
 		info "clean: $p"
-		printf 'PASS\tpatches\tcheckpatch:%s\t\n' "$p"
+		row PASS patches "checkpatch:$p"
 	else
 		warn "checkpatch: $p"
 		printf '%s\n' "$out" | head -40 >&2
-		printf 'FAIL\tpatches\tcheckpatch:%s\t%s\n' "$p" "$(printf '%s' "$out" | grep -cE '^(ERROR|WARNING|CHECK)') findings"
+		row FAIL patches "checkpatch:$p" "$(printf '%s' "$out" | grep -cE '^(ERROR|WARNING|CHECK)') findings"
 	fi
 done <"$PATCHES/series"

@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
 # Report: turn TAP from the guest into result rows, and result rows into the summary table and
 # the closing 'N passed, N failed[, N skipped]' line.
-#   report.sh tap GROUP TAP_FILE >>ROWS   rows "STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL"
+#   report.sh tap GROUP TAP_FILE >>ROWS   rows "STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL" (lib.sh row)
 #   report.sh summary ROWS                table, counts; exit 1 if anything failed
 # shellcheck source=harness/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
+
+KNOWN_FAILURES=${KNOWN_FAILURES:-$H/known-failures}
 
 # One row per kselftest_harness case (nested "# ok N fixture.case"); a test binary without
 # cases counts as one row; a binary that fails without a failing case (crash, timeout) adds a
 # failing row of its own.
 cmd_tap() {
 	local group=$1 tap=$2
-	[ -f "$tap" ] || { printf 'FAIL\t%s\t%s\t%s\n' "$group" "tests" "no TAP output"; return 0; }
+	[ -s "$tap" ] || { row FAIL "$group" tests "no TAP output"; return 0; }
 	tap_rows "$group" "$tap" | known_failures
 }
 
-# Failing rows named in harness/known-failures become SKIP rows carrying the recorded reason.
+# Failing rows named for this KERNEL in harness/known-failures become SKIP rows carrying the
+# recorded reason.
 known_failures() {
-	awk -F'\t' -v kver="$KVER" '
-	FNR == NR { if ($0 !~ /^#/ && $1 == kver) { split($0, f, " "); r = $0; sub(/^[^ ]+ [^ ]+ /, "", r); known[f[2]] = r }; next }
+	awk -F'\t' -v kernel="$KERNEL" -v file="$KNOWN_FAILURES" '
+	BEGIN {
+		while ((getline line < file) > 0) {
+			if (line ~ /^#/ || split(line, f, " ") < 2 || f[1] != kernel) continue
+			reason = line; sub(/^[^ ]+ [^ ]+ */, "", reason); known[f[2]] = reason
+		}
+	}
 	$1 == "FAIL" && ($3 in known) { print "SKIP\t" $2 "\t" $3 "\tknown failure: " known[$3]; next }
-	{ print }' FS=' ' "$TOP/harness/known-failures" FS='\t' -
+	{ print }'
 }
 
 tap_rows() {
 	local group=$1 tap=$2
 	awk -v group="$group" -F'\t' '
-	function row(st, name, detail) { printf "%s\t%s\t%s\t%s\n", st, group, name, detail }
-	function status(line,   s) {
+	# The status says SKIP already: the detail keeps the reason only.
+	function row(st, name, detail) { sub(/^(SKIP|skip) */, "", detail); printf "%s\t%s\t%s\t%s\n", st, group, name, detail }
+	function status(line) {
 		if (line ~ /# (SKIP|skip)/) return "SKIP"
 		if (line ~ /^not ok/) return "FAIL"
 		return "PASS"
@@ -55,20 +64,20 @@ tap_rows() {
 }
 
 cmd_summary() {
-	local rows=$1
+	local rows=$1 p f s
 	[ -s "$rows" ] || die "no results in $rows"
 	echo
 	echo "Results"
 	awk -F'\t' '{ printf "  %-5s %-8s %s%s\n", $1, $2, $3, ($4 != "" ? "  (" $4 ")" : "") }' "$rows"
 	echo
 	awk -F'\t' '
-	{ n[$2, $1]++; g[$2] = 1; t[$1]++ }
+	!($2 in g) { g[$2] = 1; order[++n] = $2 }
+	{ c[$2, $1]++ }
 	END {
 		printf "  %-10s %7s %7s %7s\n", "group", "passed", "failed", "skipped"
-		for (k in g) printf "  %-10s %7d %7d %7d\n", k, n[k, "PASS"], n[k, "FAIL"], n[k, "SKIP"]
+		for (i = 1; i <= n; i++) { k = order[i]; printf "  %-10s %7d %7d %7d\n", k, c[k, "PASS"], c[k, "FAIL"], c[k, "SKIP"] }
 	}' "$rows"
 	echo
-	local p f s
 	p=$(grep -c '^PASS' "$rows" || true)
 	f=$(grep -c '^FAIL' "$rows" || true)
 	s=$(grep -c '^SKIP' "$rows" || true)
@@ -82,7 +91,7 @@ cmd_summary() {
 }
 
 case "${1:-}" in
-tap) cmd_tap "$2" "$3" ;;
-summary) cmd_summary "$2" ;;
+tap) cmd_tap "${2:?usage: $0 tap GROUP TAP}" "${3:?usage: $0 tap GROUP TAP}" ;;
+summary) cmd_summary "${2:?usage: $0 summary ROWS}" ;;
 *) die "usage: $0 tap GROUP TAP | summary ROWS" ;;
 esac

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Base and tree: materialise build/linux-<KVER> as a git repository (a tagged base commit from
-# Debian's linux-source package, then one commit per patch of patches/<KVER>), and export the
-# tree's commits back to patches/<KVER>.
-#   base.sh tree     FORCE=1 discards unexported work; TREE_AS_IS=1 keeps it (make test)
-#   base.sh series
+# Tree: materialise build/<kernel>/linux as a git repository (a tagged base commit from Debian's
+# linux-source package, then one commit per patch of the kernel's series), and export the tree's
+# commits back to its patches folder. KERNEL picks the kernel (harness/kernels; default ours).
+#   tree.sh tree     FORCE=1 discards unexported work; TREE_AS_IS=1 keeps it (make test)
+#   tree.sh series
 # shellcheck source=harness/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 STAMP=$TREE/.git/series-stamp
-VERIFIED=$TOP/harness/verified-base
 
 installed_version() { dpkg-query -W -f='${Version}' "$BASE_PACKAGE" 2>/dev/null; }
 patches_hash() { cat "$PATCHES/series" "$PATCHES"/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1; }
@@ -18,21 +17,23 @@ ensure_base() {
 	apt_install git "$BASE_PACKAGE"
 	local have want
 	have=$(installed_version)
-	want=$(awk -v k="$KVER" '$1 == k { print $2 }' "$VERIFIED" 2>/dev/null || true)
+	want=$(kernel_field "$KERNEL" verified)
 	if [ -n "$want" ] && [ "$have" != "$want" ]; then
-		warn "installed $BASE_PACKAGE is $have, the series was last verified on $want"
+		warn "installed $BASE_PACKAGE is $have, $KERNEL was last verified on $want ($(rel "$KERNELS_TABLE"))"
 	fi
 }
 
+# extract_base: the package's tree, committed once and tagged `base`.
 extract_base() {
 	local version tmp
 	version=$(installed_version)
-	step "extracting $BASE_PACKAGE $version into ${TREE#"$TOP"/}"
-	tmp=$(mktemp -d "$BUILD/extract.XXXXXX")
+	step "extracting $BASE_PACKAGE $version into $(rel "$TREE")"
+	mkdir -p "$KDIR"
+	tmp=$(mktemp -d "$KDIR/extract.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
 	tar -xJf "$BASE_TARBALL" -C "$tmp"
 	rm -rf "$TREE"
-	mv "$tmp"/linux-source-"$KVER" "$TREE"
+	mv "$tmp/$BASE_PACKAGE" "$TREE"
 	rm -rf "$tmp"
 	trap - EXIT
 	step "committing the base tree (git)"
@@ -46,6 +47,23 @@ extract_base() {
 	echo "$version" >"$TREE/.git/base-version"
 }
 
+# clone_tag KERNEL TAG: the tree as a clone of another kernel's tree at one of its tags (the
+# unpatched base is ours at `base`: no second extraction, objects shared).
+clone_tag() {
+	local from=$1 tag=$2 src
+	src=$BUILD/$from/linux
+	KERNEL=$from TREE_AS_IS=1 "$H/host/tree.sh" tree
+	if [ -d "$TREE/.git" ] && [ "$(git -C "$TREE" rev-parse HEAD)" = "$(git -C "$src" rev-parse "$tag")" ]; then
+		step "tree $(rel "$TREE") is $from at $tag"
+		return 0
+	fi
+	step "cloning $(rel "$src") at $tag into $(rel "$TREE")"
+	rm -rf "$TREE"
+	mkdir -p "$KDIR"
+	git clone -q --shared --no-checkout "$src" "$TREE"
+	git -C "$TREE" checkout -q "$tag"
+}
+
 # Is there work in the tree that patches/ does not have? (commits since the last apply/export,
 # or uncommitted edits to tracked files)
 unexported_work() {
@@ -55,14 +73,17 @@ unexported_work() {
 }
 
 apply_series() {
-	local p n=0 total
+	local p n=0 total out
 	git -C "$TREE" checkout -q -B series "$BASE_TAG"
-	[ -f "$PATCHES/series" ] || { write_stamp; return 0; }
+	if [ -z "$PATCHES" ] || [ ! -f "$PATCHES/series" ]; then
+		write_stamp
+		return 0
+	fi
 	total=$(grep -cv '^\s*\(#\|$\)' "$PATCHES/series" || true)
 	while read -r p; do
-		case "$p" in ''|'#'*) continue ;; esac
+		case "$p" in '' | '#'*) continue ;; esac
 		n=$((n + 1))
-		[ -f "$PATCHES/$p" ] || die "patches/$KVER/series names $p, which does not exist"
+		[ -f "$PATCHES/$p" ] || die "$(rel "$PATCHES")/series names $p, which does not exist"
 		info "[$n/$total] $p"
 		if ! out=$(git -C "$TREE" am -q --keep-cr "$PATCHES/$p" 2>&1); then
 			git -C "$TREE" am --abort >/dev/null 2>&1 || true
@@ -76,7 +97,7 @@ apply_series() {
 
 # The cover letter (patch 0) is kept as the description of the tree's `series` branch, git's own
 # place for it: `make series` renders it with format-patch --cover-from-description, and
-# `make tree` puts the text of patches/<KVER>/0000-cover-letter.patch back there.
+# `make tree` puts the text of the patches folder's 0000-cover-letter.patch back there.
 COVER=0000-cover-letter.patch
 restore_cover_letter() {
 	[ -f "$PATCHES/$COVER" ] || return 0
@@ -93,7 +114,13 @@ restore_cover_letter() {
 }
 
 cmd_tree() {
-	mkdir -p "$BUILD"
+	local source
+	source=$(kernel_field "$KERNEL" tree)
+	case $source in
+	extract) ;;
+	*@*) clone_tag "${source%@*}" "${source#*@}"; return ;;
+	*) die "$(rel "$KERNELS_TABLE"): kernel $KERNEL: unknown tree '$source'" ;;
+	esac
 	ensure_base
 	if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null; then
 		if [ "$(cat "$TREE/.git/base-version" 2>/dev/null)" != "$(installed_version)" ]; then
@@ -103,31 +130,31 @@ cmd_tree() {
 		elif [ -f "$STAMP" ] && [ "$(git -C "$TREE" rev-parse HEAD)" = "$(cut -d' ' -f1 "$STAMP")" ] &&
 			[ "$(patches_hash)" = "$(cut -d' ' -f2 "$STAMP")" ] &&
 			[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
-			step "tree ${TREE#"$TOP"/} is up to date with patches/$KVER"
+			step "tree $(rel "$TREE") is up to date${PATCHES:+ with $(rel "$PATCHES")}"
 			return 0
 		elif unexported_work && [ -n "${TREE_AS_IS:-}" ]; then
-			warn "${TREE#"$TOP"/} has work that is not in patches/$KVER: testing the tree as it is"
+			warn "$(rel "$TREE") has work that is not in $(rel "${PATCHES:-patches}"): testing the tree as it is"
 			return 0
 		elif unexported_work && [ -z "${FORCE:-}" ]; then
-			die "${TREE#"$TOP"/} has commits or edits that are not in patches/$KVER: run 'make series' to export them, or 'make tree FORCE=1' to discard them"
+			die "$(rel "$TREE") has commits or edits that are not in $(rel "${PATCHES:-patches}"): run 'make series' to export them, or 'make tree FORCE=1' to discard them"
 		fi
 	else
 		extract_base
 	fi
-	step "applying patches/$KVER to ${TREE#"$TOP"/}"
+	step "applying $(rel "${PATCHES:-no patches}") to $(rel "$TREE")"
 	apply_series
 }
 
 cmd_series() {
-	[ -d "$TREE/.git" ] || die "no tree at ${TREE#"$TOP"/}: run 'make tree' first"
+	[ -n "$PATCHES" ] || die "kernel $KERNEL has no series ($(rel "$KERNELS_TABLE"))"
+	[ -d "$TREE/.git" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
 	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
-		die "${TREE#"$TOP"/} has uncommitted edits: commit them there first (git -C ${TREE#"$TOP"/} commit)"
-	local p
-	SERIES_TMP=$(mktemp -d)
-	trap 'rm -rf "$SERIES_TMP"' EXIT
-	local tmp=$SERIES_TMP
-	step "exporting $BASE_TAG..HEAD of ${TREE#"$TOP"/} to patches/$KVER"
-	local cover=()
+		die "$(rel "$TREE") has uncommitted edits: commit them there first (git -C $(rel "$TREE") commit)"
+	local p tmp cover=()
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand now: the trap must name this folder
+	trap "rm -rf '$tmp'" EXIT
+	step "exporting $BASE_TAG..HEAD of $(rel "$TREE") to $(rel "$PATCHES")"
 	git -C "$TREE" config branch.series.description >/dev/null &&
 		cover=(--cover-letter --cover-from-description=subject)
 	git -C "$TREE" format-patch -q --zero-commit --no-signature --abbrev=12 "${cover[@]}" \
@@ -148,7 +175,7 @@ cmd_series() {
 		: >"$PATCHES/series"
 	fi
 	write_stamp
-	info "$(wc -l <"$PATCHES/series") patches; commit patches/$KVER in this repository"
+	info "$(wc -l <"$PATCHES/series") patches; commit $(rel "$PATCHES") in this repository"
 }
 
 case "${1:-}" in

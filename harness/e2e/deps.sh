@@ -2,16 +2,18 @@
 # E2E dependencies: the real container tools the demo and the end-to-end job run in the guest
 # (the guest boots the host's root, so installing them here puts them there), and Debian's
 # busybox-static for two foreign architectures, unpacked under build/e2e-deps/<arch>/busybox.
-#   e2e-deps.sh            install what is missing; print nothing else when all is there
+#   deps.sh            install what is missing; print nothing else when all is there
 # The foreign .debs come through apt-get with a private state directory (lists, cache, an empty
 # dpkg status) and the host's own sources: the host's dpkg keeps its single architecture.
 # shellcheck source=harness/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 DEPS=$BUILD/e2e-deps
 FOREIGN_ARCHES=${FOREIGN_ARCHES:-arm64 armhf}
 
 apt_install qemu-user-static binfmt-support lxc uidmap systemd util-linux file
+# LXC's busybox template copies the host's busybox; either Debian package has one.
+command -v busybox >/dev/null || apt_install busybox-static
 
 missing=()
 for arch in $FOREIGN_ARCHES; do
@@ -19,7 +21,7 @@ for arch in $FOREIGN_ARCHES; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-[ "$(id -u)" -eq 0 ] || die "busybox-static for ${missing[*]} is missing (run as root: harness/e2e-deps.sh)"
+[ "$(id -u)" -eq 0 ] || die "busybox-static for ${missing[*]} is missing (run as root: harness/e2e/deps.sh)"
 step "fetching busybox-static for ${missing[*]} (private apt state in ${DEPS#"$TOP"/}/apt)"
 state=$DEPS/apt
 mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/debs"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Bisect: every patch of the series must build on its own, in every configuration that changes
+# what binfmt_misc compiles to. For each commit base..HEAD of ours' tree, in a worktree of its
+# own, build the objects the series touches with W=1 in four configurations (the first variant
+# with BINFMT_MISC=y, =m, =n, and USER_NS=n), configured through build.sh like every kernel;
+# then link a full kernel (and modules) of each at the last commit. Not part of `make check`
+# (about 15 minutes on 2 cores); `make bisect`. Rows on stdout, one per commit and configuration.
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+[ "$KERNEL" = ours ] || die "bisect builds ours' series (KERNEL=ours)"
+CONFIGS_BISECT="y m n nouserns"
+JOBS=${JOBS:-$(nproc)}
+OUT=$KDIR/bisect
+WT=$OUT/src
+VARIANT=$(variants | head -n 1)
+
+[ -d "$TREE/.git" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
+lock_build
+
+# extra_fragment CFG: the lines that make configuration CFG out of the variant, as a file.
+extra_fragment() {
+	local frag=$OUT/$1.config
+	case $1 in
+	y) printf 'CONFIG_BINFMT_MISC=y\n' ;;
+	m) printf 'CONFIG_MODULES=y\nCONFIG_BINFMT_MISC=m\n' ;;
+	n) printf '# CONFIG_BINFMT_MISC is not set\n' ;;
+	nouserns) printf '# CONFIG_USER_NS is not set\n' ;;
+	esac >"$frag"
+	echo "$frag"
+}
+
+# The .c files the series touches, as objects (headers are covered through them).
+objects() {
+	git -C "$TREE" diff --name-only "$BASE_TAG" HEAD -- '*.c' | grep -v '^tools/' | sed 's/\.c$/.o/'
+}
+
+mkdir -p "$OUT"
+rm -rf "$WT"
+git -C "$TREE" worktree prune
+git -C "$TREE" worktree add -q --detach "$WT" "$BASE_TAG"
+trap 'git -C "$TREE" worktree remove --force "$WT" 2>/dev/null || true' EXIT
+mapfile -t objs < <(objects)
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$BASE_TAG..HEAD")
+step "bisect build: ${#commits[@]} commits x configs ($CONFIGS_BISECT): ${objs[*]}"
+for cfg in $CONFIGS_BISECT; do
+	SRC=$WT "$H/host/build.sh" config "$VARIANT" "$OUT/$cfg" "$(extra_fragment "$cfg")"
+done
+fail=0
+for c in "${commits[@]}"; do
+	git -C "$WT" checkout -q --detach "$c"
+	subject=$(git -C "$WT" log -1 --format=%s)
+	for cfg in $CONFIGS_BISECT; do
+		log=$OUT/$cfg/$(git -C "$WT" rev-parse --short=12 HEAD).log
+		if make -C "$WT" O="$OUT/$cfg" -j"$JOBS" W=1 "${objs[@]}" >"$log" 2>&1 &&
+			! grep -qE '(warning|error):' "$log"; then
+			row PASS bisect "$cfg:$subject"
+		else
+			warn "$cfg: $subject"
+			grep -E '(warning|error)' "$log" | head -5 >&2
+			row FAIL bisect "$cfg:$subject" "see $(rel "$log")"
+			fail=1
+		fi
+	done
+	info "built: $subject"
+done
+for cfg in $CONFIGS_BISECT; do
+	targets=("$IMAGE_TARGET")
+	grep -q '^CONFIG_MODULES=y' "$OUT/$cfg/.config" && targets+=(modules)
+	if run_logged "$OUT/$cfg/full.log" "full $cfg" make -C "$WT" O="$OUT/$cfg" -j"$JOBS" "${targets[@]}"; then
+		row PASS bisect "$cfg:full kernel"
+	else
+		row FAIL bisect "$cfg:full kernel" "see $(rel "$OUT/$cfg")/full.log"
+		fail=1
+	fi
+done
+exit "$fail"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Boot: boot a built kernel under QEMU with the host root shared read-only over 9p, run one job
+# script in it (harness/guest/jobs/*, harness/e2e/job, harness/bench/job) and bring back what
+# happened through a shared results folder.
+#   boot.sh RESULTS_DIR VARIANT JOB [ARGS...]
+# Environment: KERNEL (harness/kernels), TIMEOUT (seconds, default 600), INTERACTIVE=1 (console
+# on this terminal), ACCEL (default tcg: KVM hangs on these machines), MEM (default 2G),
+# QEMU_EXTRA (more QEMU options, split on spaces; make bench passes -icount).
+# Results: RESULTS_DIR/rc is the job's exit status (written in the guest by guest/init), and
+# RESULTS_DIR/outcome the guest's, decided here: ok, timeout, no-result (the guest stopped
+# before the job's status came back) or splat (BUG, WARNING, KASAN, lockdep, UBSAN, kmemleak,
+# oops or stall in the kernel log; excerpt in RESULTS_DIR/splat). guest_rows (lib.sh) turns them
+# into result rows. Exit status: 0 when the outcome is ok and the job exited 0, else 1.
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+RES=$1 VARIANT=$2 JOB=$3
+shift 3
+KERNEL_IMAGE=$(kernel_image "$VARIANT")
+TIMEOUT=${TIMEOUT:-600}
+ACCEL=${ACCEL:-tcg}
+MEM=${MEM:-2G}
+
+[ -f "$KERNEL_IMAGE" ] || die "no kernel at $(rel "$KERNEL_IMAGE"): run 'make build' (or harness/host/build.sh kernel $VARIANT)"
+[ -x "$JOB" ] || die "no job script $JOB"
+JOB=$(realpath "$JOB")
+apt_install "$QEMU_PACKAGE"
+
+rm -rf "$RES"
+mkdir -p "$RES"
+# The job, as guest/init finds it: a wrapper naming the real script (visible via the host root).
+{
+	echo '#!/bin/bash'
+	printf 'exec %q' "$JOB"
+	printf ' %q' "$@"
+	echo
+} >"$RES/job"
+chmod +x "$RES/job"
+
+append="console=ttyS0 root=root rootfstype=9p ro"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+# An oops panics and the panic reboots at once (QEMU exits): a dead kernel fails in seconds,
+# not at the timeout.
+append+=" init=$H/guest/init oops=panic panic=-1 quiet loglevel=4"
+# shellcheck disable=SC2054 # the commas belong to QEMU's option values
+qemu=("$QEMU" -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -no-reboot
+	-display none -kernel "$KERNEL_IMAGE" -append "$append"
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=root
+	-fsdev "local,id=top,path=$TOP,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=top,mount_tag=top
+	-fsdev "local,id=results,path=$RES,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=results,mount_tag=results)
+# shellcheck disable=SC2206 # a list of options, split on spaces
+qemu+=(${QEMU_EXTRA:-})
+
+if [ -n "${INTERACTIVE:-}" ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+qpid=
+# shellcheck disable=SC2317 # called from the traps
+cleanup() { [ -n "$qpid" ] && kill "$qpid" 2>/dev/null; return 0; }
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+t0=$SECONDS
+qrc=0
+: >"$RES/console.log"
+timeout -k 5 "$TIMEOUT" "${qemu[@]}" -serial "file:$RES/console.log" </dev/null &
+qpid=$!
+# Show result lines of the tests as they come out on the console.
+tail -n +1 -F --pid="$qpid" "$RES/console.log" 2>/dev/null |
+	grep --line-buffered -E '^(# )?(not )?ok [0-9]+ ' | sed -u 's/^/    /' >&2 &
+wait "$qpid" || qrc=$?
+qpid=
+wait
+
+# A splat anywhere in the kernel log fails the run, whatever the job said.
+splats='BUG:|WARNING:|KASAN:|UBSAN:|INFO: possible|INFO: task .* blocked|possible circular locking|'
+splats+='suspicious RCU usage|rcu: INFO|detected stall|Oops|general protection fault|Kernel panic|'
+splats+='unreferenced object|list_add corruption|list_del corruption|kernel BUG'
+# Only the console's kernel lines (timestamped): the tests' own output may say anything.
+grep -E '^\[ *[0-9]+\.[0-9]+\]' "$RES/console.log" >"$RES/console-kernel.txt" || true
+logs=("$RES/console-kernel.txt")
+[ -f "$RES/dmesg.txt" ] && logs+=("$RES/dmesg.txt")
+[ -f "$RES/kmemleak.txt" ] && logs+=("$RES/kmemleak.txt")
+splat=$(grep -Eh -m1 -A25 "$splats" "${logs[@]}" | head -40 || true)
+[ -z "$splat" ] || echo "$splat" >"$RES/splat"
+
+if [ "$qrc" -eq 124 ]; then
+	outcome=timeout
+	echo "$TIMEOUT" >"$RES/timeout"
+	warn "$KERNEL $VARIANT guest timed out after $TIMEOUT s; last console lines:"
+	tail -n 20 "$RES/console.log" >&2
+elif [ ! -f "$RES/rc" ]; then
+	outcome=no-result
+	[ "$qrc" -eq 0 ] || warn "qemu exited with status $qrc"
+	warn "$KERNEL $VARIANT guest stopped without a result; last console lines:"
+	tail -n 20 "$RES/console.log" >&2
+elif [ -n "$splat" ]; then
+	outcome=splat
+else
+	outcome=ok
+fi
+[ -z "$splat" ] || { warn "$KERNEL $VARIANT kernel log has a splat:"; echo "$splat" >&2; }
+echo "$outcome" >"$RES/outcome"
+info "$KERNEL $VARIANT guest ran $((SECONDS - t0)) s: $outcome, job exit status $(cat "$RES/rc" 2>/dev/null || echo none)"
+[ "$outcome" = ok ] && [ "$(cat "$RES/rc")" = 0 ]

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Build: configure and build a kernel variant out of tree, and the kselftests that run in it.
+#   build.sh kernel VARIANT     -> build/<kernel>/<variant>/<image>
+#   build.sh config VARIANT OUT [FRAGMENT...]   configure only (make bisect's extra fragments)
+#   build.sh selftests          -> build/ours/kselftest/run_kselftest.sh
+# A variant's configuration is tinyconfig plus the configs/*.config fragments of its `@extends`
+# chain (harness/lib.sh) plus the selftests' own `config` fragments, merged by the kernel's
+# scripts/kconfig/merge_config.sh; an option a fragment asks for that the final .config lacks
+# stops the build with its name.
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+JOBS=${JOBS:-$(nproc)}
+
+ensure_tools() {
+	apt_install build-essential flex bison bc libelf-dev libssl-dev cpio kmod rsync python3
+}
+
+# configure SRC OUT FRAGMENT...: tinyconfig plus the fragments into OUT/.config, checked; skipped
+# when OUT/.config was made from the same fragments.
+configure() {
+	local src=$1 out=$2 stamp missing
+	shift 2
+	stamp=$(cat "$@" | sha256sum | cut -d' ' -f1)
+	if [ -f "$out/.config" ] && [ "$(cat "$out/.config-stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	step "configuring $(rel "$out"): tinyconfig + $(for f in "$@"; do printf '%s ' "${f##*/}"; done)"
+	mkdir -p "$out"
+	make -s -C "$src" O="$out" tinyconfig >"$out/config.log" 2>&1 || { cat "$out/config.log" >&2; die "tinyconfig failed"; }
+	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$@") >>"$out/config.log" 2>&1 ||
+		{ tail -20 "$out/config.log" >&2; die "merge_config.sh failed"; }
+	make -s -C "$src" O="$out" olddefconfig >>"$out/config.log" 2>&1 || die "olddefconfig failed (see $(rel "$out")/config.log)"
+	# merge_config.sh only warns when a requested value did not survive; for us that is an error.
+	missing=$(check_config "$src" "$out/.config" "$@")
+	[ -z "$missing" ] || die "config options requested but not in $(rel "$out")/.config (missing dependency?):"$'\n'"$missing"
+	echo "$stamp" >"$out/.config-stamp"
+}
+
+# check_config SRC CONFIG FRAGMENT...: print each value the fragments ask for (the last one, for
+# a symbol more than one sets) that .config does not have. Symbols the kernel at SRC does not
+# define at all (MEMCG_KMEM is gone in 6.12) are not errors.
+check_config() {
+	local src=$1 config=$2 sym val
+	shift 2
+	find "$src" -name 'Kconfig*' -not -path '*/tools/*' -print0 | xargs -0 grep -hE '^\s*(menu)?config ' |
+		awk '{ print "CONFIG_" $2 }' | sort -u >"$config.known"
+	sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)/\1 \2/p; s/^# (CONFIG_[A-Za-z0-9_]+) is not set/\1 n/p' "$@" |
+		awk '{ v[$1] = $2; if (!($1 in o)) o[$1] = ++n } END { for (s in o) print o[s], s, v[s] }' |
+		sort -n | while read -r _ sym val; do
+		grep -qx "$sym" "$config.known" || continue
+		case $val in
+		n) grep -q "^$sym=[ym]" "$config" && echo "  # $sym is not set" ;;
+		*) grep -qx "$sym=$val" "$config" || echo "  $sym=$val" ;;
+		esac
+	done
+	rm -f "$config.known"
+	return 0
+}
+
+cmd_config() {
+	local variant=$1 out=$2 src=${SRC:-$TREE} list frags
+	shift 2
+	list=$(variant_fragments "$variant")
+	mapfile -t frags <<<"$list"
+	configure "$src" "$out" "${frags[@]}" "$@"
+}
+
+cmd_kernel() {
+	local variant=$1 out=$KDIR/$1 t0=$SECONDS
+	variant_chain "$variant" >/dev/null
+	[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
+	ensure_tools
+	cmd_config "$variant" "$out"
+	step "building $KERNEL $variant kernel (log: $(rel "$out")/build.log)"
+	run_logged "$out/build.log" "$KERNEL-$variant" make -C "$TREE" O="$out" -j"$JOBS" "$IMAGE_TARGET" ||
+		die "kernel build failed: $KERNEL $variant (log: $(rel "$out")/build.log)"
+	info "$KERNEL $variant built in $((SECONDS - t0)) s: $(rel "$(kernel_image "$variant")")"
+}
+
+cmd_selftests() {
+	local obj=$BUILD/ours/kselftest-obj
+	[ -d "$OURS_TREE" ] || die "no tree at $(rel "$OURS_TREE"): run 'make tree' first"
+	ensure_tools
+	step "building kselftests ($SELFTESTS) from $(rel "$OURS_TREE")"
+	mkdir -p "$obj"
+	run_logged "$obj/headers.log" "headers" make -C "$OURS_TREE" O="$obj" headers ||
+		die "make headers failed"
+	rm -rf "$KSELFTEST"
+	run_logged "$obj/build.log" "kselftests" \
+		make -C "$OURS_TREE/tools/testing/selftests" O="$obj" TARGETS="$SELFTESTS" \
+		INSTALL_PATH="$KSELFTEST" -j"$JOBS" install ||
+		die "kselftest build failed (log: $(rel "$obj")/build.log)"
+	# The kselftests' install carries on past a program that fails to compile (and installs
+	# none of its collection): any make error in the log fails the build here.
+	if grep -qE '^make\[[0-9]+\]: \*\*\* ' "$obj/build.log"; then
+		grep -E 'error:|\*\*\*' "$obj/build.log" | head -20 >&2
+		die "kselftest build failed (log: $(rel "$obj")/build.log)"
+	fi
+	info "installed in $(rel "$KSELFTEST")"
+}
+
+case "${1:-}" in
+kernel) cmd_kernel "${2:?usage: $0 kernel VARIANT}" ;;
+config) cmd_config "${2:?usage: $0 config VARIANT OUT [FRAGMENT...]}" "${3:?usage: $0 config VARIANT OUT [FRAGMENT...]}" "${@:4}" ;;
+selftests) cmd_selftests ;;
+*) die "usage: $0 kernel VARIANT | config VARIANT OUT [FRAGMENT...] | selftests" ;;
+esac

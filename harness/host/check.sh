@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Check: everything CI checks, in order: the series applies, checkpatch --strict on every patch,
+# the kselftests build, then for each variant `make check` runs (configs/*.config with a
+# `# @check:` line, in order): its kernel builds, a guest runs what the line names (kselftest,
+# e2e), every guest run gives rows (harness/lib.sh guest_rows); then the summary table and the
+# closing 'N passed, N failed' line.
+# Environment: KERNEL (default ours), VARIANTS (default: the checked variants; a variant named
+# here runs its kselftests even without a @check line), TESTS (COLLECTION:TEST names, default
+# all; no e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows).
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+TESTS=${TESTS:-}
+OUT=$KDIR/check
+ROWS=$OUT/rows.tsv
+
+lock_build
+mkdir -p "$OUT"
+: >"$ROWS"
+t0=$SECONDS
+
+"$H/host/tree.sh" tree
+# The kselftests come from our tree, whichever kernel runs them.
+[ "$KERNEL" = ours ] || KERNEL=ours TREE_AS_IS=${TREE_AS_IS:-} "$H/host/tree.sh" tree
+[ -n "${SKIP_CHECKPATCH:-}" ] || [ -z "$PATCHES" ] || "$H/host/checkpatch.sh" >>"$ROWS"
+
+if "$H/host/build.sh" selftests; then
+	row PASS build kselftests >>"$ROWS"
+else
+	row FAIL build kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+	"$H/host/report.sh" summary "$ROWS"
+	exit 1
+fi
+
+# Unknown test names stop here, with the list of valid ones.
+for t in $TESTS; do
+	grep -qx "$t" "$KSELFTEST/kselftest-list.txt" || {
+		echo "valid tests:" >&2
+		sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
+		die "unknown test '$t'"
+	}
+done
+
+# run_kselftests VARIANT: the kselftests (TESTS or all) in a guest of VARIANT, as rows.
+run_kselftests() {
+	local v=$1 res=$OUT/$1
+	step "booting $KERNEL $v and running the kselftests"
+	# shellcheck disable=SC2086 # TESTS is a list of names
+	TIMEOUT=${TIMEOUT:-1800} "$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" "$KSELFTEST" $TESTS || true
+	"$H/host/report.sh" tap "$v" "$res/tap.txt" >"$res/rows.tsv"
+	guest_rows "$v" "$res" "$res/rows.tsv" >>"$ROWS"
+}
+
+for v in ${VARIANTS:-$(checked_variants)}; do
+	if ! "$H/host/build.sh" kernel "$v"; then
+		row FAIL build "kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
+		continue
+	fi
+	row PASS build "kernel-$v" >>"$ROWS"
+	jobs=$(variant_field "$v" check)
+	[ -n "$jobs" ] || jobs=kselftest
+	for job in $jobs; do
+		case $job in
+		kselftest) run_kselftests "$v" ;;
+		e2e) [ -n "$TESTS" ] || [ "${E2E:-1}" = 0 ] || "$H/e2e/e2e.sh" rows "$v" >>"$ROWS" ;;
+		*) die "$(rel "$(variant_file "$v")"): unknown job '$job' in its @check line" ;;
+		esac
+	done
+done
+
+info "check took $((SECONDS - t0)) s; rows in $(rel "$ROWS")"
+"$H/host/report.sh" summary "$ROWS"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Variants: what configs/*.config say about themselves (harness/lib.sh reads their `# @extends:`
+# and `# @check:` lines), for the Makefile and people.
+#   variants.sh list      a table: variant, what it extends, what `make check` runs on it
+#   variants.sh all       every variant, each after the one it extends
+#   variants.sh checked   the variants `make check` runs something on
+#   variants.sh first     the first variant (what make run, make test and make bench boot)
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+case "${1:-}" in
+list)
+	printf '%-10s %-12s %s\n' variant extends "make check runs"
+	for v in $(variants); do
+		printf '%-10s %-12s %s\n' "$v" "$(variant_field "$v" extends)" "$(variant_field "$v" check)"
+	done
+	;;
+all) variants ;;
+checked) checked_variants ;;
+first) variants | head -n 1 ;;
+*) die "usage: $0 list|all|checked|first" ;;
+esac

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Tests of the harness itself, no kernel needed: the TAP parser on saved TAP (tap/), the known
+# failures, the variants read from configs/ (and from a variant made up here, to show that one
+# file is all a new variant takes), the rows a guest run gives for each outcome, and the
+# summary line. A row per test and the closing 'N passed, N failed' line; exit 1 on a failure.
+#   harness-tests.sh
+# tap/kselftest-6.1.tap and tap/kselftest-6.12.tap: tap/sample_test.c built with each version's
+# kselftest_harness.h, with three small scripts (pass, crash, skip), run by that version's
+# run_kselftest.sh and piped to a file, as harness/guest/jobs/kselftest does. The two versions
+# name a skipped case differently; both must give the rows of tap/kselftest.rows.
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+T=$H/tests
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rows=$work/rows.tsv
+: >"$rows"
+
+# expect NAME EXPECTED ACTUAL: a row for test NAME, passing when the two strings are equal.
+expect() {
+	if [ "$2" = "$3" ]; then
+		row PASS harness "$1" >>"$rows"
+	else
+		row FAIL harness "$1" "expected [$(printf '%s' "$2" | tr '\t\n' ' |')] got [$(printf '%s' "$3" | tr '\t\n' ' |')]" >>"$rows"
+	fi
+}
+tap() { "$H/host/report.sh" tap "$@"; }
+
+# --- the TAP parser --------------------------------------------------------------------------
+for v in 6.1 6.12; do
+	expect "tap:kselftest-$v" "$(cat "$T/tap/kselftest.rows")" "$(KERNEL=ours KNOWN_FAILURES=/dev/null tap vm "$T/tap/kselftest-$v.tap")"
+done
+: >"$work/empty.tap"
+expect tap:no-output "$(row FAIL vm tests "no TAP output")" "$(tap vm "$work/empty.tap")"
+echo "ours coll:crashes.sh crashes on purpose" >"$work/known"
+expect tap:known-failure-skipped "$(row SKIP vm coll:crashes.sh "known failure: crashes on purpose")" \
+	"$(KERNEL=ours KNOWN_FAILURES=$work/known tap vm "$T/tap/kselftest-6.1.tap" | grep crashes)"
+expect tap:known-failure-other-kernel "$(row FAIL vm coll:crashes.sh exit=139)" \
+	"$(KERNEL=peer KNOWN_FAILURES=$work/known tap vm "$T/tap/kselftest-6.1.tap" | grep crashes)"
+
+# --- variants: configs/*.config and their header lines ------------------------------------------
+expect variants:order "vm debug" "$(variants | xargs)"
+expect variants:checked "vm debug" "$(checked_variants | xargs)"
+expect variants:debug-chain "vm debug" "$(variant_chain debug | xargs)"
+expect variants:vm-runs-e2e yes "$(variant_runs vm e2e && echo yes || echo no)"
+expect variants:debug-runs-no-e2e no "$(variant_runs debug e2e && echo yes || echo no)"
+# A new variant is one file: it extends debug, make check runs its kselftests.
+mkdir -p "$work/configs" "$work/build/ours/linux/tools/testing/selftests/binfmt_misc"
+cp "$CONFIGS"/*.config "$work/configs/"
+touch "$work/build/ours/linux/tools/testing/selftests/binfmt_misc/config"
+printf '# a made-up variant\n# @extends: debug\n# @check: kselftest\nCONFIG_PREEMPT=y\n' >"$work/configs/x.config"
+(
+	CONFIGS=$work/configs BUILD=$work/build OURS_TREE=$work/build/ours/linux
+	expect variants:new-file-listed "vm debug x" "$(variants | xargs)"
+	expect variants:new-file-checked "vm debug x" "$(checked_variants | xargs)"
+	expect variants:new-file-fragments "vm.config debug.config x.config config" \
+		"$(variant_fragments x | xargs -n1 basename | xargs)"
+	printf '# @extends: y2\n' >"$CONFIGS/y1.config"
+	printf '# @extends: y1\n' >"$CONFIGS/y2.config"
+	expect variants:loop-refused "loop" "$( (variant_chain y1) 2>&1 | grep -o loop)"
+	printf 'CONFIG_X=y\n' >"$CONFIGS/z.config"
+	expect variants:missing-extends-refused "has no '# @extends:' line" "$( (variant_chain z) 2>&1 | grep -o "has no '# @extends:' line")"
+)
+
+# --- guest_rows: what each outcome of a guest run gives ---------------------------------------
+# fake_run OUTCOME RC [JOB_ROW]: a results folder as harness/host/boot.sh leaves it.
+fake_run() {
+	local res=$work/run-$RANDOM
+	mkdir -p "$res"
+	echo "$1" >"$res/outcome"
+	[ -z "$2" ] || echo "$2" >"$res/rc"
+	[ "$1" != splat ] || echo "BUG: KASAN: use-after-free in bm_entry_write" >"$res/splat"
+	[ "$1" != timeout ] || echo 1800 >"$res/timeout"
+	: >"$res/rows.tsv"
+	[ -z "${3:-}" ] || printf '%s\n' "$3" >"$res/rows.tsv"
+	echo "$res"
+}
+# statuses OUTCOME RC [JOB_ROW]: the STATUS:NAME of each row guest_rows gives.
+statuses() {
+	local res
+	res=$(fake_run "$@")
+	guest_rows g "$res" "$res/rows.tsv" | cut -f1,3 | tr '\t' : | xargs
+}
+expect outcome:ok "PASS:kernel-log" "$(statuses ok 0)"
+expect outcome:ok-job-failed-with-row "FAIL:t PASS:kernel-log" "$(statuses ok 1 "$(row FAIL g t)")"
+expect outcome:ok-job-failed-without-row "PASS:t PASS:kernel-log FAIL:job" "$(statuses ok 1 "$(row PASS g t)")"
+expect outcome:job-exit-124-is-not-timeout "PASS:kernel-log FAIL:job" "$(statuses ok 124)"
+expect outcome:splat "FAIL:kernel-log" "$(statuses splat 0)"
+expect outcome:timeout "FAIL:guest" "$(statuses timeout "")"
+expect outcome:no-result "FAIL:guest" "$(statuses no-result "")"
+res=$(fake_run splat 0)
+expect outcome:splat-detail-names-splat-file "BUG: KASAN: use-after-free in bm_entry_write (excerpt: ${res#"$TOP"/}/splat)" \
+	"$(guest_rows g "$res" /dev/null | cut -f4)"
+
+# --- the summary's closing line -------------------------------------------------------------
+{ row PASS a x; row FAIL a y; row SKIP b z; row PASS b w; } >"$work/summary.tsv"
+expect summary:last-line "2 passed, 1 failed, 1 skipped" "$("$H/host/report.sh" summary "$work/summary.tsv" | tail -n 1)"
+expect summary:fails-on-failure 1 "$("$H/host/report.sh" summary "$work/summary.tsv" >/dev/null && echo 0 || echo 1)"
+
+"$H/host/report.sh" summary "$rows"
