@@ -79,16 +79,17 @@ variants() {
 		printf '%d\t%s\n' "$(variant_chain "$v" | wc -l)" "$v"
 	done | sort -k1,1n -k2,2 | cut -f2
 }
-# variant_fragments VARIANT: the config fragments of VARIANT, in merge order: those of its
-# @extends chain, then the `config` fragments of the kselftests that run in it.
+# variant_fragments VARIANT: the config fragments of VARIANT, in merge order (a later one wins):
+# the `config` fragments of the kselftests that run in it, then those of its @extends chain, so
+# that a variant has the last word (BINFMT_MISC=m where a selftest's fragment asks for =y).
 SELFTESTS=${SELFTESTS:-binfmt_misc exec}
 variant_fragments() {
 	local v t
-	for v in $(variant_chain "$1"); do variant_file "$v"; done
 	[ -d "$OURS_TREE" ] || die "no tree at $(rel "$OURS_TREE") for the kselftests' config fragments: run 'make tree' first"
 	for t in $SELFTESTS; do
 		[ ! -f "$OURS_TREE/tools/testing/selftests/$t/config" ] || echo "$OURS_TREE/tools/testing/selftests/$t/config"
 	done
+	for v in $(variant_chain "$1"); do variant_file "$v"; done
 }
 # checked_variants: the variants `make check` runs something on, in order.
 checked_variants() {

@@ -42,6 +42,9 @@ append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 # An oops panics and the panic reboots at once (QEMU exits): a dead kernel fails in seconds,
 # not at the timeout.
 append+=" init=$H/guest/init oops=panic panic=-1 quiet loglevel=4"
+# A kernel with modules: guest/init binds them on /lib/modules, where modprobe looks.
+modules=$(dirname "$KERNEL_IMAGE")/../../../modules/lib/modules
+[ ! -d "$modules" ] || append+=" harness.modules=$(realpath "$modules")"
 # shellcheck disable=SC2054 # the commas belong to QEMU's option values
 qemu=("$QEMU" -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -no-reboot
 	-display none -kernel "$KERNEL_IMAGE" -append "$append"

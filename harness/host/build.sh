@@ -67,15 +67,23 @@ cmd_config() {
 }
 
 cmd_kernel() {
-	local variant=$1 out=$KDIR/$1 t0=$SECONDS
+	local variant=$1 out=$KDIR/$1 t0=$SECONDS targets
 	variant_chain "$variant" >/dev/null
 	[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
 	ensure_tools
 	cmd_config "$variant" "$out"
+	targets=("$IMAGE_TARGET")
+	grep -qx 'CONFIG_MODULES=y' "$out/.config" && targets+=(modules)
 	step "building $KERNEL $variant kernel (log: $(rel "$out")/build.log)"
-	run_logged "$out/build.log" "$KERNEL-$variant" make -C "$TREE" O="$out" -j"$JOBS" "$IMAGE_TARGET" ||
+	run_logged "$out/build.log" "$KERNEL-$variant" make -C "$TREE" O="$out" -j"$JOBS" "${targets[@]}" ||
 		die "kernel build failed: $KERNEL $variant (log: $(rel "$out")/build.log)"
-	info "$KERNEL $variant built in $((SECONDS - t0)) s: $(rel "$(kernel_image "$variant")")"
+	# Modules go where boot.sh finds them and the guest binds them on /lib/modules.
+	rm -rf "$out/modules"
+	if [ ${#targets[@]} -gt 1 ]; then
+		make -s -C "$TREE" O="$out" INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install \
+			>>"$out/build.log" 2>&1 || die "modules_install failed: $KERNEL $variant (log: $(rel "$out")/build.log)"
+	fi
+	info "$KERNEL $variant built in $((SECONDS - t0)) s: $(rel "$(kernel_image "$variant")")${targets[1]:+ and modules}"
 }
 
 cmd_selftests() {

@@ -54,7 +54,7 @@ printf '# a made-up variant\n# @extends: debug\n# @check: kselftest\nCONFIG_PREE
 	CONFIGS=$work/configs BUILD=$work/build OURS_TREE=$work/build/ours/linux
 	expect variants:new-file-listed "vm debug x" "$(variants | xargs)"
 	expect variants:new-file-checked "vm debug x" "$(checked_variants | xargs)"
-	expect variants:new-file-fragments "vm.config debug.config x.config config" \
+	expect variants:new-file-fragments "config vm.config debug.config x.config" \
 		"$(variant_fragments x | xargs -n1 basename | xargs)"
 	printf '# @extends: y2\n' >"$CONFIGS/y1.config"
 	printf '# @extends: y1\n' >"$CONFIGS/y2.config"
