@@ -1,14 +1,13 @@
 #!/usr/bin/python3
-"""harness/bench/report.py OUT: from the rows of harness/jobs/bench (OUT/raw-<kernel>.tsv),
+"""harness/bench/report.py OUT: from the rows of harness/bench/job (OUT/raw-<kernel>.tsv),
 OUT/kernels.tsv and OUT/configs.tsv, write OUT/results.md (medians, ratios, goals, memory), its
 plot (OUT/plot.png by gnuplot) and OUT/stats.tsv: kernel, config, median, q1, q3 over rounds of
 each batch's median; config "r:<c>" is the ratio of c to its reference (empty table, direct
-exec, depth 0) taken within each round, where both ran minutes apart.
+exec, depth 0) taken within each round, where both ran minutes apart. A configuration is NA
+when all its rows are NA. The report uses the figures as stats.tsv shows them (6 digits).
 """
-import functools
 import operator
 import os
-import re
 import subprocess
 import sys
 
@@ -17,14 +16,15 @@ KERNELS = {"base": "#555555", "peer": "#1f77b4", "ours": "#d62728"}  # and their
 KINDS = ("magic", "ext")
 SIZES = (40, 1000, 10000)
 TABLE = ("empty:0",) + tuple(f"{kind}:{n}" for kind in KINDS for n in SIZES)
-PAIRS = (("match:1", "direct:1"), ("ns32:40", "ns0:40"))  # (config, its reference)
+PAIRS = {"match:1": "direct:1", "ns32:40": "ns0:40"}  # config: its reference
 ABSOLUTE = TABLE + ("direct:1", "match:1", "ns0:40", "ns32:40")
 LABELS = {"empty:0": "0 (empty table)", **{f"magic:{n}": f"{n} qemu-like magic" for n in SIZES},
           **{f"ext:{n}": f"{n} extension" for n in SIZES}, "direct:1": "interpreter run directly",
           "match:1": "through a matching entry", "ns0:40": "depth 0, 40 entries",
           "ns32:40": "depth 32, 40 entries"}
-MEMORY = {"mem-instance": "per instance (mount in a new user+mount namespace; {} mounts)",
-          "mem-entry": "per entry (qemu-like, {} in one instance)"}
+MEMORY = {"mem-instance": ("per instance (mount in a new user+mount namespace; {} mounts)",
+                           "mounts"),
+          "mem-entry": ("per entry (qemu-like, {} in one instance)", "entries")}
 # Goals: (what, numerator (kernel, config), denominator (kernel, config), comparison, limit);
 # a row shows when both kernels were measured.
 GOALS = ([(f"{LABELS[c]} ≤ {lim} × empty", ("ours", c), ("ours", "empty:0"), operator.le, lim)
@@ -38,11 +38,16 @@ CLOCKS = {("icount",): "Clock: QEMU -icount shift=0, guest time advances 1 ns pe
           "instruction: figures\ncount instructions (\"µs\" = thousands of instructions) and do "
           "not depend on the host's load.",
           ("host",): "Clock: host time (the host's TSC): figures include whatever else the host "
-          "was running."}
+          "was running.",
+          (): "Clock: unknown (kernels.tsv has no row for these kernels)."}
 CONFIGS_SAME = ("Every option the config fragments ask for has the same value in the kernels' "
                 ".config.")
 CONFIGS_DIFFER = ("Options the config fragments ask for that the kernels' .config files set "
                   "differently:")
+LAST_COLUMN = """
+
+Last column: ours' median time over base's for the same configuration (different boots);
+in the two "X / Y" rows, ours' ratio X / Y over base's (each ratio taken within one boot)."""
 RESULTS = """# binfmt_misc exec benchmark
 
 Measured {date} (latest boot) on a host with {cpus} cores,
@@ -57,8 +62,6 @@ Ratios: ratio of medians, then [first–third quartile] of the same ratio within
 ## Exec cost against the table size, each kernel against its own empty table
 
 {ratios}
-
-Last column: ours' median time over base's for the same configuration (different boots).
 
 ## Absolute figures: µs per fork+exec+wait (median; [q1–q3] over rounds)
 
@@ -89,80 +92,65 @@ set arrow from graph 0, first 1.05 to graph 1, first 1.05 nohead dt 3 lc 'gray'
 {relative}
 unset multiplot
 """
-NUMBER = re.compile(r"[ \t\n]*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-FILES = {"encoding": "utf-8", "errors": "surrogateescape", "newline": ""}  # bytes as they are
 
 
-def lines(path):
-    """The lines of PATH as awk reads them: split at newlines only."""
-    with open(path, **FILES) as f:
-        text = f.read()
-    return text[:-1].split("\n") if text else []
+def read_tsv(path, width=0):
+    """The non-blank lines of the TSV file PATH as lists of fields, padded to WIDTH fields."""
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    return [row + [""] * (width - len(row)) for row in rows]
 
 
-def field(line, n):
-    """Field N (from 1) of a tab-separated LINE, empty past the end, as awk -F'\\t' reads it."""
-    fields = line.split("\t")
-    return fields[n - 1] if n <= len(fields) else ""
+def quartiles(values):
+    """(median, q1, q3) of VALUES, interpolating linearly, to 6 significant digits."""
+    a = sorted(values)
 
-
-def num(s):
-    """The number awk reads in string S: its leading decimal number, else 0."""
-    m = NUMBER.match(s)
-    return float(m.group()) if m else 0.0
-
-
-def quantile(a, p):
-    """Quantile P of the sorted list A, interpolating linearly (q = 1 + (n - 1) p)."""
-    x = 1 + (len(a) - 1) * p
-    i = int(x)
-    return a[-1] if i >= len(a) else a[i - 1] + (x - i) * (a[i] - a[i - 1])
+    def q(p):
+        x = (len(a) - 1) * p
+        i = int(x)
+        return a[-1] if i + 1 >= len(a) else a[i] + (x - i) * (a[i + 1] - a[i])
+    return tuple(float("%.6g" % q(p)) for p in (0.5, 0.25, 0.75))
 
 
 def kernel_stats(rows):
-    """{config: (median, q1, q3)} of one kernel's RAW rows, as %.6g strings ("NA" when the first
-    row is NA, an NA row after a number counts as 0), then the per-round ratios "r:<config>"."""
+    """{config: (median, q1, q3), or None if all its rows are NA} of one kernel's raw ROWS,
+    then the per-round ratios "r:<config>" in the same order."""
     values, last, empties = {}, {}, {}
-    for row in rows:
-        kind, entries, rnd, value = (field(row, i) for i in (1, 2, 3, 5))
-        values.setdefault(f"{kind}:{entries}", []).append(value if value == "NA" else num(value))
+    for kind, entries, rnd, _, value, *_ in rows:
+        config = f"{kind}:{entries}"
+        values.setdefault(config, [])
         if value != "NA":
-            last[f"{kind}:{entries}", rnd] = num(value)  # a round's last row of a config
+            values[config].append(float(value))
+            last[config, rnd] = float(value)  # a config's row in that round (its last one)
             if kind == "empty":
-                empties.setdefault(rnd, []).append(num(value))
-    for rnd, es in empties.items():
-        mean = functools.reduce(operator.add, es) / len(es)  # added in order, as awk does
-        tables = [c for c in values if c.split(":")[0] in KINDS]  # magic:N, ext:N against empty
-        refs = [(c, None) for c in tables] + list(PAIRS)
-        for config, ref in refs:
-            den = last.get((ref, rnd)) if ref else mean
-            if (config, rnd) in last and den is not None:
-                values.setdefault("r:" + config, []).append(last[config, rnd] / den)
-    stats = {}
-    for config, vals in values.items():
-        a = sorted(0.0 if v == "NA" else v for v in vals)
-        stats[config] = (("NA",) * 3 if vals[0] == "NA"
-                         else tuple("%.6g" % quantile(a, p) for p in (0.5, 0.25, 0.75)))
+                empties.setdefault(rnd, []).append(float(value))
+    means = {rnd: sum(es) / len(es) for rnd, es in empties.items()}
+    ratios = {}
+    for (config, rnd), value in last.items():
+        kind = config.split(":")[0]
+        ref = means.get(rnd) if kind in KINDS else last.get((PAIRS.get(config), rnd))
+        if ref:
+            ratios.setdefault(config, []).append(value / ref)
+    stats = {c: quartiles(v) if v else None for c, v in values.items()}
+    stats.update({"r:" + c: quartiles(ratios[c]) for c in values if c in ratios})
     return stats
 
 
 def div(a, b):
-    """A / B with 3 decimals; empty when either is missing or NA, or B is 0."""
-    if "" in (a, b) or "NA" in (a, b) or num(b) == 0:
-        return ""
-    return "%.3f" % (num(a) / num(b))
+    """A / B; None when either is missing or B is 0."""
+    return None if a is None or not b else a / b
 
 
-def fmt(x, digits=3):
-    """X with DIGITS decimals, or n/a."""
-    return "n/a" if x in ("", "NA") else "%.*f" % (digits, num(x))
+def fmt(x, spec=".3f", missing="n/a"):
+    """X formatted as SPEC, or MISSING."""
+    return missing if x is None else format(x, spec)
 
 
 def verdict(x, meets, limit):
-    """Whether the ratio X (a string) MEETS (operator.le or ge) LIMIT."""
-    if x in ("", "n/a"):
+    """Whether the ratio X, rounded as shown, MEETS (operator.le or ge) LIMIT."""
+    if x is None:
         return "not measured"
-    return "**met**" if meets(num(x), limit) else "**missed**"
+    return "**met**" if meets(round(x, 3), limit) else "**missed**"
 
 
 def row(cells):
@@ -185,33 +173,48 @@ class Report:
             sys.exit(f"error: no {out}/raw-*.tsv: run 'make bench' first")
         if not os.path.isfile(f"{out}/kernels.tsv"):
             sys.exit(f"error: no {out}/kernels.tsv: run 'make bench' first")
-        self.raw = {k: lines(f"{out}/raw-{k}.tsv") for k in self.kernels}
-        self.stats = {(k, c): s for k in self.kernels
-                      for c, s in kernel_stats(self.raw[k]).items()}
-        self.runs = lines(f"{out}/kernels.tsv")
+        self.raw = {k: read_tsv(f"{out}/raw-{k}.tsv", 6) for k in self.kernels}
+        self.stats = {}
+        for k in self.kernels:
+            try:
+                self.stats.update({(k, c): s for c, s in kernel_stats(self.raw[k]).items()})
+            except ValueError as e:
+                sys.exit(f"error: {out}/raw-{k}.tsv: {e}")
+        self.runs = {}  # kernel: its (first) row of kernels.tsv
+        for run in read_tsv(f"{out}/kernels.tsv", 6):
+            self.runs.setdefault(run[0], run)
+        runs = [self.runs[k] for k in self.kernels if k in self.runs]
+        self.date = max((run[4] for run in runs), default="n/a")
+        self.clocks = tuple(sorted({run[5] for run in runs}))
 
     def get(self, kernel, config, i=0):
-        """Median (I=0), q1 (1) or q3 (2) of CONFIG on KERNEL, as in stats.tsv; empty if none."""
-        return self.stats.get((kernel, config), ("", "", ""))[i]
+        """Median (I=0), q1 (1) or q3 (2) of CONFIG on KERNEL; None if NA or not measured."""
+        s = self.stats.get((kernel, config))
+        return s[i] if s else None
 
-    def first(self, kernel, kind, n):
-        """Field N of KERNEL's first raw row of KIND; empty if none."""
-        return next((field(r, n) for r in self.raw[kernel] if field(r, 1) == kind), "")
+    def first(self, kernel, kind, i):
+        """Field I (from 0) of KERNEL's first raw row of KIND; empty if none."""
+        return next((r[i] for r in self.raw[kernel] if r[0] == kind), "")
+
+    def memory_value(self, kernel, kind):
+        """Bytes per instance or entry (KIND) at the count of KERNEL's own rows."""
+        return self.get(kernel, f"{kind}:{self.first(kernel, kind, 1)}")
 
     def ratio(self, kernel, config, ref):
         """The ratio of medians, then [quartiles of the per-round ratio]: 1.012 [1.004–1.019]."""
         r = div(self.get(kernel, config), self.get(kernel, ref))
-        q1, q3 = self.get(kernel, "r:" + config, 1), self.get(kernel, "r:" + config, 2)
-        return "n/a" if not r else f"{r} [{fmt(q1)}–{fmt(q3)}]" if q1 else r
+        q = self.stats.get((kernel, "r:" + config))
+        return fmt(r) + (f" [{q[1]:.3f}–{q[2]:.3f}]" if r is not None and q else "")
 
     def kernels_table(self):
-        """A row per kernel from kernels.tsv, its fields split as bash's `IFS=tab read` does."""
+        """A row per kernel from kernels.tsv (n/a without one)."""
         rows = []
         for k in self.kernels:
-            line = next((line for line in self.runs if field(line, 1) == k), "")
-            _, uname, l0, l1, date, clock = (re.split("\t+", line.strip("\t"), maxsplit=5)
-                                             + [""] * 6)[:6]
-            rows.append([k, uname, date, clock, f"{l0} → {l1}"])
+            if k in self.runs:
+                _, uname, l0, l1, date, clock = self.runs[k][:6]
+                rows.append([k, uname, date, clock, f"{l0} → {l1}"])
+            else:
+                rows.append([k] + ["n/a"] * 4)
         return table(["kernel", "uname -r", "measured", "clock",
                       "host load (1, 5, 15 min) before → after its boot"], rows)
 
@@ -220,41 +223,50 @@ class Report:
         path = f"{self.out}/configs.tsv"
         if not os.path.isfile(path):
             return ""
-        rows = lines(path)
-        col = {name: i for i, name in enumerate(rows[0].split("\t"), 1) if i > 1} if rows else {}
+        header, *options = read_tsv(path) or [[]]
+        col = {name: i for i, name in enumerate(header) if i}
         diffs = ""
-        for line in rows[1:]:  # a kernel without a column reads the whole line, as awk's $"" does
-            vals = [field(line, col[k]) if k in col else line for k in self.kernels]
+        for fields in options:
+            fields += [""] * (len(header) - len(fields))
+            vals = [fields[col[k]] if k in col else "absent" for k in self.kernels]
             if len(set(vals)) > 1:
                 pairs = ", ".join(f"{k} {v}" for k, v in zip(self.kernels, vals))
-                diffs += f"- `{field(line, 1)}`: {pairs}\n"
+                diffs += f"- `{fields[0]}`: {pairs}\n"
         return f"\n{CONFIGS_DIFFER}\n{diffs}" if diffs else f"\n{CONFIGS_SAME}\n"
 
     def ratios(self):
         """Each kernel against its own empty table, and ours against base."""
         both = "ours" in self.kernels and "base" in self.kernels
         rows = []
-        for c, ref in [(c, "empty:0") for c in TABLE] + list(PAIRS):
-            rows.append([LABELS[c] if ref == "empty:0" else f"{LABELS[c]} / {LABELS[ref]}"]
-                        + [f"1 ({fmt(self.get(k, c), 0)} µs)" if c == "empty:0"
-                           else self.ratio(k, c, ref) for k in self.kernels]
-                        + ([div(self.get("ours", c), self.get("base", c))] if both else []))
-        return table(["entries"] + self.kernels + ["ours / base"] * both, rows)
+        for c, ref in [(c, "empty:0") for c in TABLE] + list(PAIRS.items()):
+            pair = c in PAIRS
+            rows.append([f"{LABELS[c]} / {LABELS[ref]}" if pair else LABELS[c]]
+                        + [f"1 ({fmt(self.get(k, c), '.0f')} µs)" if c == ref
+                           else self.ratio(k, c, ref) for k in self.kernels])
+            if both:
+                ours, base = (div(self.get(k, c), self.get(k, ref)) if pair else self.get(k, c)
+                              for k in ("ours", "base"))
+                rows[-1].append(fmt(div(ours, base)))
+        return (table(["entries"] + self.kernels + ["ours / base"] * both, rows)
+                + LAST_COLUMN * both)
 
     def absolute(self):
         """Median [q1–q3] of each configuration, in µs."""
-        return table(["configuration"] + self.kernels, [
-            [LABELS[c]] + ["{} [{}–{}]".format(*(fmt(self.get(k, c, i), 0) for i in range(3)))
-                           for k in self.kernels] for c in ABSOLUTE])
+        def cell(k, c):
+            return "{} [{}–{}]".format(*(fmt(self.get(k, c, i), ".0f") for i in range(3)))
+        return table(["configuration"] + self.kernels,
+                     [[LABELS[c]] + [cell(k, c) for k in self.kernels] for c in ABSOLUTE])
 
     def memory(self):
-        """Bytes charged per instance and per entry."""
+        """Bytes charged per instance and per entry (with a kernel's count if not the first's)."""
         rows = []
-        for kind, what in MEMORY.items():
-            n = self.first(self.kernels[0], kind, 2)
-            values = [self.get(k, f"{kind}:{n}") for k in self.kernels]
-            rows.append([what.format(n)] + [fmt(v, 0) + " B" if v not in ("", "NA") else "n/a"
-                                            for v in values])
+        for kind, (what, unit) in MEMORY.items():
+            n = self.first(self.kernels[0], kind, 1)
+            rows.append([what.format(n)])
+            for k in self.kernels:
+                v, count = self.memory_value(k, kind), self.first(k, kind, 1)
+                cell = "n/a" if v is None else f"{v:.0f} B"
+                rows[-1].append(cell + (f" ({count} {unit})" if count not in ("", n) else ""))
         return table(["what"] + self.kernels, rows)
 
     def goals(self):
@@ -262,32 +274,33 @@ class Report:
         if "ours" not in self.kernels:
             return ""
         rows = []
-        for what, a, b, op, limit in GOALS:
+        for what, a, b, meets, limit in GOALS:
             if a[0] in self.kernels and b[0] in self.kernels:
                 r = div(self.get(*a), self.get(*b))
-                rows.append([what, r, verdict(r, op, limit)])
+                rows.append([what, fmt(r), verdict(r, meets, limit)])
         if "peer" in self.kernels:
-            c = "mem-entry:" + self.first("ours", "mem-entry", 2)
-            a, b = self.get("ours", c), self.get("peer", c)
-            rows.append(["memory per entry ≤ peer's", f"{fmt(a, 0)} B vs {fmt(b, 0)} B",
-                         verdict(div(a, b), operator.le, 1)])
+            a, b = (self.memory_value(k, "mem-entry") for k in ("ours", "peer"))
+            shown = "not measured" if None in (a, b) else f"{a:.0f} B vs {b:.0f} B"
+            rows.append(["memory per entry ≤ peer's", shown, verdict(div(a, b), operator.le, 1)])
         return ("\n## Goals (ours)\n\n| goal | measured | |\n|---|---|---|\n"
                 + "".join(row(r) + "\n" for r in rows))
 
     def markdown(self):
         """The whole of results.md."""
-        cut = [(field(line, 5), field(line, 6)) if "\t" in line else (line, line)
-               for line in self.runs]  # as `cut -f5,6` prints them: all of a line without tabs
-        clocks = tuple(sorted({clock for _, clock in cut}))
         warning = ("**Warning: the kernels were measured with different clocks ("
-                   + "".join(c + " " for c in clocks) + "): compare ratios only.**")
+                   + ", ".join(self.clocks) + "): compare ratios only.**")
         return RESULTS.format(
-            date=max((date for date, _ in cut), default=""),
-            cpus=len(os.sched_getaffinity(0)), clock=CLOCKS.get(clocks, warning),
-            rounds=len({field(r, 3) for r in self.raw[self.kernels[0]] if field(r, 1) == "empty"}),
-            execs=self.first(self.kernels[0], "empty", 4), kernels=self.kernels_table(),
+            date=self.date, cpus=len(os.sched_getaffinity(0)),
+            clock=CLOCKS.get(self.clocks, warning),
+            rounds=len({r[2] for r in self.raw[self.kernels[0]] if r[0] == "empty"}),
+            execs=self.first(self.kernels[0], "empty", 3), kernels=self.kernels_table(),
             configs=self.configs(), ratios=self.ratios(), absolute=self.absolute(),
             memory=self.memory(), goals=self.goals())
+
+    def stats_tsv(self):
+        """stats.tsv: a row per kernel and configuration, the ratios after the configurations."""
+        return "".join(f"{k}\t{c}\t" + ("\t".join("%.6g" % x for x in s) if s else "NA\tNA\tNA")
+                       + "\n" for (k, c), s in self.stats.items())
 
     def plot_tsv(self):
         """plot.tsv: per table size, each kernel's times and their ratios to its empty table."""
@@ -298,7 +311,8 @@ class Report:
             for k in self.kernels:
                 e = self.get(k, "empty:0")
                 times = [self.get(k, f"{kind}:{n}") if n else e for kind in KINDS]
-                rows[-1] += [v or "NaN" for v in times + [div(t, e) if n else "1" for t in times]]
+                rows[-1] += ([fmt(t, ".6g", "NaN") for t in times]
+                             + [fmt(div(t, e), ".3f", "NaN") if n else "1" for t in times])
         return "".join("\t".join(r) + "\n" for r in rows)
 
     def plot_gp(self):
@@ -309,23 +323,21 @@ class Report:
                 f"'{KERNELS[k]}' title '{k}, qemu-like magic', '' using 1:{col + 4 * i + 1} with "
                 f"linespoints lw 2 pt 6 dt 2 lc rgb '{KERNELS[k]}' title '{k}, extension'"
                 for i, k in enumerate(self.kernels))
-        icount = "icount" in "\n".join(self.runs)
-        unit = "µs per exec" + " (guest time: 1 ns per instruction)" * icount
+        unit = "µs per exec" + " (guest time: 1 ns per instruction)" * ("icount" in self.clocks)
         return GNUPLOT.format(out=self.out, unit=unit, absolute=plot(3), relative=plot(5))
 
 
 def draw(out, shown):
     """Run gnuplot on OUT/plot.gp, its errors in OUT/plot.log; on failure show them and exit."""
-    with open(f"{out}/plot.log", "w") as log:
-        try:
-            ok = subprocess.run(["gnuplot", f"{out}/plot.gp"], stderr=log).returncode == 0
-        except OSError as e:  # no gnuplot
-            log.write(f"{e} (apt-get install gnuplot-nox)\n")
-            ok = False
+    try:
+        gnuplot = subprocess.run(["gnuplot", f"{out}/plot.gp"], stderr=subprocess.PIPE, text=True)
+        log, ok = gnuplot.stderr, gnuplot.returncode == 0
+    except OSError as e:  # no gnuplot
+        log, ok = f"{e} (apt-get install gnuplot-nox)\n", False
+    with open(f"{out}/plot.log", "w") as f:
+        f.write(log)
     if not ok:
-        with open(f"{out}/plot.log", **FILES) as log:
-            sys.stderr.write(log.read())
-        sys.exit(f"error: gnuplot failed (script: {shown}/plot.gp)")
+        sys.exit(f"{log}error: gnuplot failed (script: {shown}/plot.gp)")
 
 
 def main(argv):
@@ -335,16 +347,15 @@ def main(argv):
     out = argv[1]
     report = Report(out)
     results = report.markdown()
-    files = {"stats.tsv": "".join(f"{k}\t{c}\t" + "\t".join(s) + "\n"
-                                  for (k, c), s in report.stats.items()),
-             "results.md": results, "plot.tsv": report.plot_tsv(), "plot.gp": report.plot_gp()}
+    files = {"stats.tsv": report.stats_tsv(), "results.md": results,
+             "plot.tsv": report.plot_tsv(), "plot.gp": report.plot_gp()}
     for name, text in files.items():
-        with open(f"{out}/{name}", "w", **FILES) as f:
+        with open(f"{out}/{name}", "w", encoding="utf-8") as f:
             f.write(text)
     shown = out[len(TOP) + 1:] if out.startswith(TOP + "/") else out  # as lib.sh shows paths
     draw(out, shown)
     print(f"==> results: {shown}/results.md, {shown}/plot.png", file=sys.stderr)
-    sys.stdout.buffer.write(results.encode("utf-8", "surrogateescape"))
+    sys.stdout.buffer.write(results.encode())
 
 
 if __name__ == "__main__":
