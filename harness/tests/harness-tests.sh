@@ -8,6 +8,8 @@
 # kselftest_harness.h, with three small scripts (pass, crash, skip), run by that version's
 # run_kselftest.sh and piped to a file, as harness/guest/jobs/kselftest does. The two versions
 # name a skipped case differently; both must give the rows of tap/kselftest.rows.
+# tap/guest-6.1.tap: an excerpt of a real guest run (vm, make check): fixture variants, skipped
+# cases, and exec:execveat, a known failure of harness/known-failures.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -31,6 +33,7 @@ tap() { "$H/host/report.sh" tap "$@"; }
 for v in 6.1 6.12; do
 	expect "tap:kselftest-$v" "$(cat "$T/tap/kselftest.rows")" "$(KERNEL=ours KNOWN_FAILURES=/dev/null tap vm "$T/tap/kselftest-$v.tap")"
 done
+expect tap:guest-6.1 "$(cat "$T/tap/guest-6.1.rows")" "$(KERNEL=ours tap vm "$T/tap/guest-6.1.tap")"
 : >"$work/empty.tap"
 expect tap:no-output "$(row FAIL vm tests "no TAP output")" "$(tap vm "$work/empty.tap")"
 echo "ours coll:crashes.sh crashes on purpose" >"$work/known"
