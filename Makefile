@@ -13,7 +13,7 @@ help:
 	@echo "make shell        the same kernel with an interactive guest shell"
 	@echo "make check        everything CI checks; ends with 'N passed, N failed'"
 	@echo "make test TESTS=collection:test   one test (or several), on the first variant (vm)"
-	@echo "make peer         the same kselftests on the upstream peer (KERNEL=peer: linux-source-6.12)"
+	@echo "make peer         the same kselftests and e2e rows on the upstream peer (KERNEL=peer: linux-source-6.12)"
 	@echo "make lint         shellcheck (and pyflakes) on every harness script"
 	@echo "make test-harness tests of the harness itself: TAP parser, variants, guest outcomes"
 	@echo "make list-tests   the test names TESTS takes; make list-variants: the kernel variants"
@@ -53,9 +53,9 @@ build:
 	@$(H)/host/tree.sh tree && $(H)/host/build.sh selftests && \
 		for v in $${VARIANTS:-$$($(H)/host/variants.sh all)}; do $(H)/host/build.sh kernel $$v || exit 1; done
 bisect:
-	@$(H)/host/bisect.sh
+	@mkdir -p build && $(H)/host/bisect.sh >build/bisect.tsv; $(H)/host/report.sh summary build/bisect.tsv
 checkpatch:
-	@$(H)/host/tree.sh tree && $(H)/host/checkpatch.sh >/dev/null
+	@$(H)/host/tree.sh tree && $(H)/host/checkpatch.sh >build/checkpatch.tsv && $(H)/host/report.sh summary build/checkpatch.tsv
 check-e2e:
 	@$(H)/e2e/e2e.sh check
 bench:

@@ -31,7 +31,6 @@ KERNEL=${KERNEL:-ours}
 kernel_names | grep -qx "$KERNEL" || die "unknown KERNEL '$KERNEL' (valid: $(kernel_names | tr '\n' ' '))"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 {
-KVER=$(kernel_field "$KERNEL" version)
 BASE_PACKAGE=$(kernel_field "$KERNEL" package)
 BASE_TARBALL=/usr/src/$BASE_PACKAGE.tar.xz
 BASE_TAG=base
@@ -48,12 +47,15 @@ IMAGE=arch/x86/boot/bzImage
 QEMU=qemu-system-x86_64
 QEMU_PACKAGE=qemu-system-x86
 }
-# kernel_image VARIANT [NAME]: the bootable image of VARIANT of kernel NAME (default KERNEL).
-kernel_image() { printf '%s\n' "$BUILD/${2:-$KERNEL}/$1/$IMAGE"; }
+# variant_dir VARIANT [NAME]: the build folder of VARIANT of kernel NAME (default KERNEL).
+variant_dir() { printf '%s\n' "$BUILD/${2:-$KERNEL}/$1"; }
+# kernel_image VARIANT [NAME]: its bootable image.
+kernel_image() { printf '%s\n' "$(variant_dir "$@")/$IMAGE"; }
 
 # --- variants: configs/<variant>.config; header lines say what each builds on and runs ----------
 #   # @extends: tinyconfig | <variant>   the configuration it starts from
-#   # @check: kselftest e2e              what `make check` runs on it (none: built, not run)
+#   # @check: kselftest e2e              what `make check` builds it for and runs on it
+#   # @default: yes                      the one make run, make test, bench and bisect use
 variant_file() { printf '%s\n' "$CONFIGS/$1.config"; }
 # variant_field VARIANT KEY: the value of the variant's `# @KEY:` header line, or nothing.
 variant_field() { sed -n "s/^# @$2: *//p" "$(variant_file "$1")" | head -n 1; }
@@ -70,31 +72,45 @@ variant_chain() {
 	done
 	printf '%s\n' "${chain[@]}"
 }
-# variants: every variant, each after the one it extends (then by name).
+# variants: every variant, each after the one it extends (then by name). A broken variant file
+# stops it (and the caller, which takes the list with an assignment: list=$(variants)).
 variants() {
-	local f v
+	local f v chain depths=""
 	for f in "$CONFIGS"/*.config; do
 		[ -f "$f" ] || continue
 		v=$(basename "$f" .config)
-		printf '%d\t%s\n' "$(variant_chain "$v" | wc -l)" "$v"
-	done | sort -k1,1n -k2,2 | cut -f2
+		chain=$(variant_chain "$v") || exit 1
+		depths+="$(wc -l <<<"$chain") $v"$'\n'
+	done
+	printf '%s' "$depths" | sort -k1,1n -k2,2 | cut -d' ' -f2
+}
+# default_variant: the variant whose file says `# @default: yes`.
+default_variant() {
+	local v found=()
+	for v in $(variants); do
+		[ "$(variant_field "$v" default)" != yes ] || found+=("$v")
+	done
+	[ ${#found[@]} -eq 1 ] || die "exactly one configs/*.config must say '# @default: yes' (found: ${found[*]:-none})"
+	echo "${found[0]}"
 }
 # variant_fragments VARIANT: the config fragments of VARIANT, in merge order (a later one wins):
 # the `config` fragments of the kselftests that run in it, then those of its @extends chain, so
 # that a variant has the last word (BINFMT_MISC=m where a selftest's fragment asks for =y).
 SELFTESTS=${SELFTESTS:-binfmt_misc exec}
 variant_fragments() {
-	local v t
+	local v t chain
+	chain=$(variant_chain "$1") || exit 1
 	[ -d "$OURS_TREE" ] || die "no tree at $(rel "$OURS_TREE") for the kselftests' config fragments: run 'make tree' first"
 	for t in $SELFTESTS; do
 		[ ! -f "$OURS_TREE/tools/testing/selftests/$t/config" ] || echo "$OURS_TREE/tools/testing/selftests/$t/config"
 	done
-	for v in $(variant_chain "$1"); do variant_file "$v"; done
+	for v in $chain; do variant_file "$v"; done
 }
 # checked_variants: the variants `make check` runs something on, in order.
 checked_variants() {
-	local v
-	for v in $(variants); do
+	local v list
+	list=$(variants) || exit 1
+	for v in $list; do
 		[ -z "$(variant_field "$v" check)" ] || echo "$v"
 	done
 }
@@ -114,10 +130,15 @@ guest_rows() {
 	local group=$1 res=$2 job_rows=$3 outcome rc console
 	outcome=$(cat "$res/outcome" 2>/dev/null || echo "no-outcome")
 	console="console: $(rel "$res")/console.log"
-	[ -f "$job_rows" ] && cat "$job_rows"
+	[ ! -f "$job_rows" ] || cat "$job_rows"
+	# A splat fails the kernel log whatever else happened (an oops panics: no result then).
+	if [ -s "$res/splat" ]; then
+		row FAIL "$group" kernel-log "$(head -n 1 "$res/splat") (excerpt: $(rel "$res")/splat)"
+	elif [ "$outcome" = ok ]; then
+		row PASS "$group" kernel-log "no splat"
+	fi
 	case $outcome in
-	ok) row PASS "$group" kernel-log "no splat" ;;
-	splat) row FAIL "$group" kernel-log "$(head -n 1 "$res/splat") (excerpt: $(rel "$res")/splat)" ;;
+	ok | splat) ;;
 	timeout) row FAIL "$group" guest "timed out after $(cat "$res/timeout") s ($console)" ;;
 	no-result) row FAIL "$group" guest "stopped without a result ($console)" ;;
 	*) row FAIL "$group" guest "no outcome in $(rel "$res") (boot.sh did not finish)" ;;
@@ -132,17 +153,29 @@ guest_rows() {
 # --- apt ----------------------------------------------------------------------------------------
 APT_LOCK_WAIT=${APT_LOCK_WAIT:-600}
 # apt_get ARGS...: apt-get that waits (up to APT_LOCK_WAIT s) for another apt or dpkg to finish,
-# a fresh machine's unattended upgrades or a second make, instead of failing at once.
+# a fresh machine's unattended upgrades or a second make, instead of failing at once: dpkg's
+# lock through apt's own DPkg::Lock::Timeout, the lists and archives locks (apt-get update,
+# downloads) by trying again while apt says it could not get a lock.
 # Maintainer scripts (binfmt-support's runs update-binfmts --import) register formats in the
 # running kernel's binfmt_misc, and the host's kernel is not ours: apt runs in a mount namespace
 # where /proc/sys/fs is an empty read-only tmpfs, with nothing to write to or mount on.
 apt_get() {
-	if lslocks -n -o PATH 2>/dev/null | grep -q '^/var/lib/\(dpkg\|apt\)/'; then
-		info "another apt or dpkg holds its lock: waiting up to $APT_LOCK_WAIT s"
-	fi
-	DEBIAN_FRONTEND=noninteractive unshare --mount --propagation private -- sh -c \
-		'mount -t tmpfs -o ro,size=4k no-binfmt-misc /proc/sys/fs && exec "$@"' apt-get \
-		apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT" "$@"
+	local err rc t0=$SECONDS
+	err=$(mktemp)
+	while :; do
+		rc=0
+		DEBIAN_FRONTEND=noninteractive unshare --mount --propagation private -- sh -c \
+			'mount -t tmpfs -o ro,size=4k no-binfmt-misc /proc/sys/fs && exec "$@"' apt-get \
+			apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT" "$@" 2>"$err" || rc=$?
+		if [ "$rc" -eq 0 ] || ! grep -q 'Could not get lock' "$err" || [ $((SECONDS - t0)) -ge "$APT_LOCK_WAIT" ]; then
+			break
+		fi
+		info "apt: $(grep -m1 'Could not get lock' "$err" | cut -c1-100); trying again in 10 s"
+		sleep 10
+	done
+	cat "$err" >&2
+	rm -f "$err"
+	return "$rc"
 }
 # apt_install PKG...: install the Debian packages that are missing (we run as root in CI).
 apt_install() {

@@ -19,7 +19,7 @@ ROUNDS=${ROUNDS:-9}
 EXECS=${EXECS:-25}
 ICOUNT=${ICOUNT:-1}
 MEM_ROUNDS=${MEM_ROUNDS:-3}
-VARIANT=$(variants | head -n 1)
+VARIANT=$(default_variant)
 BIN=$OUT/exec-bench
 
 image() { kernel_image "$VARIANT" "$1"; }
@@ -30,9 +30,7 @@ build_kernel() {
 		info "$name: $(rel "$(image "$name")") as it is (NO_BUILD)"
 		return 0
 	fi
-	# Our tree first: every kernel takes the kselftests' config fragments from it.
-	(export KERNEL=$name && TREE_AS_IS=1 KERNEL=ours "$H/host/tree.sh" tree &&
-		TREE_AS_IS=1 "$H/host/tree.sh" tree && "$H/host/build.sh" kernel "$VARIANT") ||
+	(export KERNEL=$name && TREE_AS_IS=1 "$H/host/tree.sh" tree && "$H/host/build.sh" kernel "$VARIANT") ||
 		die "building the $name kernel failed (see above)"
 }
 
@@ -76,7 +74,7 @@ write_configs() {
 	variant_fragments "$VARIANT" | xargs cat | grep -o 'CONFIG_[A-Za-z0-9_]*' | sort -u | while read -r opt; do
 		printf '%s' "$opt"
 		for k in base peer ours; do
-			c=$(dirname "$(image "$k")")/../../../.config
+			c=$(variant_dir "$VARIANT" "$k")/.config
 			v=$(grep -E "^($opt=|# $opt is not set)" "$c" 2>/dev/null | head -n 1) || true
 			case $v in "# "*) v=n ;; "") v=absent ;; *) v=${v#*=} ;; esac
 			printf '\t%s' "$v"

@@ -3,14 +3,14 @@
 # systemd-binfmt, update-binfmts and an unprivileged LXC container, each in its own binfmt_misc
 # instance, the host's table untouched.
 #   e2e.sh rows VARIANT   boot KERNEL's built VARIANT, print the result rows (check.sh calls this)
-#   e2e.sh check          build what is missing (tree, first variant), run, print the summary
-# E2E_TIMEOUT (seconds, default 300) bounds the guest. Results: build/<kernel>/e2e/.
+#   e2e.sh check          build what is missing (tree, default variant), run, print the summary
+# E2E_TIMEOUT (seconds, default 300) bounds the guest. Results: build/<kernel>/e2e/<variant>/.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 # e2e_rows VARIANT: the guest run, as rows on stdout.
 e2e_rows() {
-	local variant=$1 res=$KDIR/e2e
+	local variant=$1 res=$KDIR/e2e/$1
 	"$H/e2e/deps.sh"
 	step "booting $KERNEL $variant for the end-to-end container tools"
 	TIMEOUT=${E2E_TIMEOUT:-300} "$H/host/boot.sh" "$res" "$variant" "$H/e2e/job" "$BUILD/e2e-deps" || true
@@ -23,7 +23,7 @@ rows)
 	;;
 check)
 	lock_build
-	variant=${VARIANT:-$(variants | head -n 1)}
+	variant=${VARIANT:-$(default_variant)}
 	"$H/host/tree.sh" tree
 	"$H/host/build.sh" kernel "$variant"
 	mkdir -p "$KDIR/e2e-check"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bisect: every patch of the series must build on its own, in every configuration that changes
 # what binfmt_misc compiles to. For each commit base..HEAD of ours' tree, in a worktree of its
-# own, build the objects the series touches with W=1 in four configurations (the first variant
+# own, build the objects the series touches with W=1 in four configurations (the default variant
 # with BINFMT_MISC=y, =m, =n, and USER_NS=n), configured through build.sh like every kernel;
 # then link a full kernel (and modules) of each at the last commit. Not part of `make check`
 # (about 15 minutes on 2 cores); `make bisect`. Rows on stdout, one per commit and configuration.
@@ -13,7 +13,7 @@ CONFIGS_BISECT="y m n nouserns"
 JOBS=${JOBS:-$(nproc)}
 OUT=$KDIR/bisect
 WT=$OUT/src
-VARIANT=$(variants | head -n 1)
+VARIANT=$(default_variant)
 
 [ -d "$TREE/.git" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
 lock_build
@@ -44,7 +44,7 @@ mapfile -t objs < <(objects)
 mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$BASE_TAG..HEAD")
 step "bisect build: ${#commits[@]} commits x configs ($CONFIGS_BISECT): ${objs[*]}"
 for cfg in $CONFIGS_BISECT; do
-	SRC=$WT "$H/host/build.sh" config "$VARIANT" "$OUT/$cfg" "$(extra_fragment "$cfg")"
+	BISECT_SRC=$WT "$H/host/build.sh" config "$VARIANT" "$OUT/$cfg" "$(extra_fragment "$cfg")"
 done
 fail=0
 for c in "${commits[@]}"; do

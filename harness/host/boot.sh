@@ -16,6 +16,9 @@
 
 RES=$1 VARIANT=$2 JOB=$3
 shift 3
+# Results of an earlier run must never be read as this one's, even if this one stops early.
+rm -rf "$RES"
+mkdir -p "$RES"
 KERNEL_IMAGE=$(kernel_image "$VARIANT")
 TIMEOUT=${TIMEOUT:-600}
 ACCEL=${ACCEL:-tcg}
@@ -26,8 +29,6 @@ MEM=${MEM:-2G}
 JOB=$(realpath "$JOB")
 apt_install "$QEMU_PACKAGE"
 
-rm -rf "$RES"
-mkdir -p "$RES"
 # The job, as guest/init finds it: a wrapper naming the real script (visible via the host root).
 {
 	echo '#!/bin/bash'
@@ -43,7 +44,7 @@ append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 # not at the timeout.
 append+=" init=$H/guest/init oops=panic panic=-1 quiet loglevel=4"
 # A kernel with modules: guest/init binds them on /lib/modules, where modprobe looks.
-modules=$(dirname "$KERNEL_IMAGE")/../../../modules/lib/modules
+modules=$(variant_dir "$VARIANT")/modules/lib/modules
 [ ! -d "$modules" ] || append+=" harness.modules=$(realpath "$modules")"
 # shellcheck disable=SC2054 # the commas belong to QEMU's option values
 qemu=("$QEMU" -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -no-reboot

@@ -59,7 +59,7 @@ check_config() {
 }
 
 cmd_config() {
-	local variant=$1 out=$2 src=${SRC:-$TREE} list frags
+	local variant=$1 out=$2 src=${BISECT_SRC:-$TREE} list frags
 	shift 2
 	list=$(variant_fragments "$variant")
 	mapfile -t frags <<<"$list"

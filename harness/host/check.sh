@@ -4,9 +4,10 @@
 # `# @check:` line, in order): its kernel builds, a guest runs what the line names (kselftest,
 # e2e), every guest run gives rows (harness/lib.sh guest_rows); then the summary table and the
 # closing 'N passed, N failed' line.
-# Environment: KERNEL (default ours), VARIANTS (default: the checked variants; a variant named
-# here runs its kselftests even without a @check line), TESTS (COLLECTION:TEST names, default
-# all; no e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows).
+# Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
+# (default: the variants with a @check line; a variant named here runs its kselftests even
+# without one), TESTS (COLLECTION:TEST names, default all; no e2e then), SKIP_CHECKPATCH=1,
+# E2E=0 (no end-to-end rows).
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -20,8 +21,6 @@ mkdir -p "$OUT"
 t0=$SECONDS
 
 "$H/host/tree.sh" tree
-# The kselftests come from our tree, whichever kernel runs them.
-[ "$KERNEL" = ours ] || KERNEL=ours TREE_AS_IS=${TREE_AS_IS:-} "$H/host/tree.sh" tree
 [ -n "${SKIP_CHECKPATCH:-}" ] || [ -z "$PATCHES" ] || "$H/host/checkpatch.sh" >>"$ROWS"
 
 if "$H/host/build.sh" selftests; then
@@ -51,7 +50,8 @@ run_kselftests() {
 	guest_rows "$v" "$res" "$res/rows.tsv" >>"$ROWS"
 }
 
-for v in ${VARIANTS:-$(checked_variants)}; do
+plan=${VARIANTS:-$(checked_variants)}
+for v in $plan; do
 	if ! "$H/host/build.sh" kernel "$v"; then
 		row FAIL build "kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
 		continue
@@ -62,7 +62,11 @@ for v in ${VARIANTS:-$(checked_variants)}; do
 	for job in $jobs; do
 		case $job in
 		kselftest) run_kselftests "$v" ;;
-		e2e) [ -n "$TESTS" ] || [ "${E2E:-1}" = 0 ] || "$H/e2e/e2e.sh" rows "$v" >>"$ROWS" ;;
+		e2e)
+			if [ -n "$TESTS" ] || [ "${E2E:-1}" = 0 ]; then continue; fi
+			"$H/e2e/e2e.sh" rows "$v" >>"$ROWS" ||
+				row FAIL e2e setup "harness/e2e/e2e.sh stopped (its error is above)" >>"$ROWS"
+			;;
 		*) die "$(rel "$(variant_file "$v")"): unknown job '$job' in its @check line" ;;
 		esac
 	done

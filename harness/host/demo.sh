@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Demo: build the patched kernel's first variant (vm) and boot it for the narrated demo
+# Demo: build the patched kernel's default variant (vm) and boot it for the narrated demo
 # (make run) or an interactive shell (make shell).
 #   demo.sh demo|shell       VARIANT picks another variant
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-VARIANT=${VARIANT:-$(variants | head -n 1)}
+VARIANT=${VARIANT:-$(default_variant)}
 case "${1:-}" in
 demo | shell) ;;
 *) die "usage: $0 demo|shell" ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lint: shellcheck on every shell script of the harness (found by their `#!` line or a
 # `# shellcheck shell=` line, the e2e row scripts and guest jobs included, POSIX sh ones as sh),
-# and Python's own compile check on the Python ones. Prints a row per file and the closing
+# and pyflakes on the Python ones. Prints a row per file and the closing
 # 'N passed, N failed' line; exit 1 if any file has findings.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -16,11 +16,11 @@ kind() {
 	'#!/bin/sh'* | '#!/usr/bin/env sh'*) echo sh ;;
 	'#!/bin/bash'* | '#!/usr/bin/env bash'*) echo bash ;;
 	'#!/usr/bin/env python3'* | '#!/usr/bin/python3'*) echo python ;;
-	*) if grep -q '^# shellcheck shell=' "$1"; then echo bash; fi ;;
+	*) sed -n 's/^# shellcheck shell=\(sh\|bash\)$/\1/p' "$1" | head -n 1 ;;
 	esac
 }
 
-step "lint: shellcheck and python3 -m py_compile on harness/ and .ci/"
+step "lint: shellcheck and pyflakes on harness/ and .ci/"
 while IFS= read -r f; do
 	k=$(kind "$f")
 	[ -n "$k" ] || continue
@@ -32,7 +32,7 @@ while IFS= read -r f; do
 		row PASS lint "$(rel "$f")" "$k" >>"$rows"
 	else
 		printf '%s\n' "$out" | head -30 >&2
-		row FAIL lint "$(rel "$f")" "$(printf '%s\n' "$out" | grep -c '^In ') findings" >>"$rows"
+		row FAIL lint "$(rel "$f")" "$(printf '%s\n' "$out" | grep -cE '^In |^[^ ]+:[0-9]+:') findings" >>"$rows"
 	fi
 done < <(find "$H" "$TOP/.ci" -type f | sort)
 "$H/host/report.sh" summary "$rows"

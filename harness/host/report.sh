@@ -18,16 +18,23 @@ cmd_tap() {
 }
 
 # Failing rows named for this KERNEL in harness/known-failures become SKIP rows carrying the
-# recorded reason.
+# recorded reason, when every failing check of the test (tap_rows puts its "[FAIL]" lines in
+# the detail, after "failing: ") matches the recorded pattern.
 known_failures() {
 	awk -F'\t' -v kernel="$KERNEL" -v file="$KNOWN_FAILURES" '
 	BEGIN {
 		while ((getline line < file) > 0) {
-			if (line ~ /^#/ || split(line, f, " ") < 2 || f[1] != kernel) continue
-			reason = line; sub(/^[^ ]+ [^ ]+ */, "", reason); known[f[2]] = reason
+			if (line ~ /^#/ || split(line, f, "\t") < 4 || f[1] != kernel) continue
+			pattern[f[2]] = f[3]; reason[f[2]] = f[4]
 		}
 	}
-	$1 == "FAIL" && ($3 in known) { print "SKIP\t" $2 "\t" $3 "\tknown failure: " known[$3]; next }
+	function only_known(name, detail,   i, n, lines) {
+		if (!(name in pattern) || !sub(/.*failing: /, "", detail)) return 0
+		n = split(detail, lines, / \| /)
+		for (i = 1; i <= n; i++) if (lines[i] !~ pattern[name]) return 0
+		return n > 0
+	}
+	$1 == "FAIL" && only_known($3, $4) { print "SKIP\t" $2 "\t" $3 "\tknown failure: " reason[$3]; next }
 	{ print }'
 }
 
@@ -41,21 +48,25 @@ tap_rows() {
 		if (line ~ /^not ok/) return "FAIL"
 		return "PASS"
 	}
-	/^# selftests: / { cur = $0; sub(/^# selftests: /, "", cur); gsub(/: /, ":", cur); cases = 0; failed = 0; next }
+	/^# selftests: / { cur = $0; sub(/^# selftests: /, "", cur); gsub(/: /, ":", cur); cases = 0; failed = 0; run = ""; fails = ""; next }
 	# 6.1 kselftest_harness reports a skipped case as "ok N # SKIP reason", without its name:
 	# take the name from the case'"'"'s RUN line.
 	/^# # +RUN +/ { run = $0; sub(/^# # +RUN +/, "", run); sub(/ \.\.\.$/, "", run); next }
+	# A failing check of a test that is not a kselftest_harness one (exec/execveat).
+	/^# .*\[FAIL\]/ { fails = fails (fails == "" ? "" : " | ") substr($0, 3) }
 	/^# (not )?ok [0-9]+ / {
 		line = substr($0, 3); st = status(line)
 		name = line; sub(/^(not )?ok [0-9]+ /, "", name); detail = ""
-		if (name ~ /^# /) { detail = substr(name, 3); name = run }
+		if (name ~ /^# /) { detail = substr(name, 3); name = run != "" ? run : "case " substr(line, index(line, "ok ") + 3) + 0 }
 		else if (match(name, / # .*/)) { detail = substr(name, RSTART + 3); name = substr(name, 1, RSTART - 1) }
 		row(st, cur ":" name, detail); cases++; if (st == "FAIL") failed++
+		run = ""
 		next
 	}
 	/^(not )?ok [0-9]+ selftests: / {
 		st = status($0); name = $0; sub(/^(not )?ok [0-9]+ selftests: /, "", name)
 		detail = ""; if (match(name, / # .*/)) { detail = substr(name, RSTART + 3); name = substr(name, 1, RSTART - 1) }
+		if (st == "FAIL" && fails != "") detail = detail "; failing: " fails
 		gsub(/: /, ":", name)
 		if (cases == 0) row(st, name, detail)
 		else if (st == "FAIL" && failed == 0) row("FAIL", name, "exited non-zero: " detail)

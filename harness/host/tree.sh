@@ -121,6 +121,8 @@ cmd_tree() {
 	*@*) clone_tag "${source%@*}" "${source#*@}"; return ;;
 	*) die "$(rel "$KERNELS_TABLE"): kernel $KERNEL: unknown tree '$source'" ;;
 	esac
+	# Every kernel's build takes the kselftests' config fragments from ours' tree.
+	[ "$KERNEL" = ours ] || KERNEL=ours TREE_AS_IS=1 "$H/host/tree.sh" tree
 	ensure_base
 	if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null; then
 		if [ "$(cat "$TREE/.git/base-version" 2>/dev/null)" != "$(installed_version)" ]; then

@@ -4,7 +4,7 @@
 #   variants.sh list      a table: variant, what it extends, what `make check` runs on it
 #   variants.sh all       every variant, each after the one it extends
 #   variants.sh checked   the variants `make check` runs something on
-#   variants.sh first     the first variant (what make run, make test and make bench boot)
+#   variants.sh first     the default variant (`# @default: yes`: make run, make test, bench, bisect)
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -17,6 +17,6 @@ list)
 	;;
 all) variants ;;
 checked) checked_variants ;;
-first) variants | head -n 1 ;;
+first) default_variant ;;
 *) die "usage: $0 list|all|checked|first" ;;
 esac

@@ -36,11 +36,19 @@ done
 expect tap:guest-6.1 "$(cat "$T/tap/guest-6.1.rows")" "$(KERNEL=ours tap vm "$T/tap/guest-6.1.tap")"
 : >"$work/empty.tap"
 expect tap:no-output "$(row FAIL vm tests "no TAP output")" "$(tap vm "$work/empty.tap")"
-echo "ours coll:crashes.sh crashes on purpose" >"$work/known"
-expect tap:known-failure-skipped "$(row SKIP vm coll:crashes.sh "known failure: crashes on purpose")" \
+# A known failure is skipped only when its failing checks are the known ones.
+printf 'ours\tcoll:crashes.sh\t.*\tcrashes on purpose\n' >"$work/known"
+expect tap:known-failure-needs-its-failing-lines "$(row FAIL vm coll:crashes.sh exit=139)" \
 	"$(KERNEL=ours KNOWN_FAILURES=$work/known tap vm "$T/tap/kselftest-6.1.tap" | grep crashes)"
-expect tap:known-failure-other-kernel "$(row FAIL vm coll:crashes.sh exit=139)" \
-	"$(KERNEL=peer KNOWN_FAILURES=$work/known tap vm "$T/tap/kselftest-6.1.tap" | grep crashes)"
+expect tap:known-failure-other-kernel "FAIL" \
+	"$(KERNEL=peer KNOWN_FAILURES=/dev/null tap vm "$T/tap/guest-6.1.tap" | grep execveat | cut -f1)"
+sed 's/^# Check success of execveat(22, .., 4096)\.\.\. \[OK\]/# Check success of execveat(22, "", 4096)... [FAIL] (child 1 exited with 1)/' \
+	"$T/tap/guest-6.1.tap" >"$work/new-failure.tap"
+expect tap:known-failure-with-a-new-failing-check "FAIL" \
+	"$(KERNEL=ours tap vm "$work/new-failure.tap" | grep execveat | cut -f1)"
+# A case line without a name and without a RUN line before it (not kselftest_harness's).
+printf '# selftests: coll: a\n# # RUN fx.x ...\n# ok 1 fx.x\nok 1 selftests: coll: a\n# selftests: coll: b\n# ok 1 # SKIP no\nok 2 selftests: coll: b\n' >"$work/nameless.tap"
+expect tap:nameless-case "coll:b:case 1" "$(tap vm "$work/nameless.tap" | sed -n 2p | cut -f3)"
 
 # --- variants: configs/*.config and their header lines ------------------------------------------
 expect variants:order "vm debug" "$(variants | xargs)"
@@ -67,13 +75,13 @@ printf '# a made-up variant\n# @extends: debug\n# @check: kselftest\nCONFIG_PREE
 )
 
 # --- guest_rows: what each outcome of a guest run gives ---------------------------------------
-# fake_run OUTCOME RC [JOB_ROW]: a results folder as harness/host/boot.sh leaves it.
+# fake_run OUTCOME RC [JOB_ROW [splat]]: a results folder as harness/host/boot.sh leaves it.
 fake_run() {
 	local res=$work/run-$RANDOM
 	mkdir -p "$res"
 	echo "$1" >"$res/outcome"
 	[ -z "$2" ] || echo "$2" >"$res/rc"
-	[ "$1" != splat ] || echo "BUG: KASAN: use-after-free in bm_entry_write" >"$res/splat"
+	[ "$1" != splat ] && [ "${4:-}" != splat ] || echo "BUG: KASAN: use-after-free in bm_entry_write" >"$res/splat"
 	[ "$1" != timeout ] || echo 1800 >"$res/timeout"
 	: >"$res/rows.tsv"
 	[ -z "${3:-}" ] || printf '%s\n' "$3" >"$res/rows.tsv"
@@ -92,6 +100,7 @@ expect outcome:job-exit-124-is-not-timeout "PASS:kernel-log FAIL:job" "$(statuse
 expect outcome:splat "FAIL:kernel-log" "$(statuses splat 0)"
 expect outcome:timeout "FAIL:guest" "$(statuses timeout "")"
 expect outcome:no-result "FAIL:guest" "$(statuses no-result "")"
+expect outcome:no-result-after-an-oops "FAIL:kernel-log FAIL:guest" "$(statuses no-result "" "" splat)"
 res=$(fake_run splat 0)
 expect outcome:splat-detail-names-splat-file "BUG: KASAN: use-after-free in bm_entry_write (excerpt: ${res#"$TOP"/}/splat)" \
 	"$(guest_rows g "$res" /dev/null | cut -f4)"
