@@ -56,6 +56,8 @@ kernel_image() { printf '%s\n' "$(variant_dir "$@")/$IMAGE"; }
 #   # @extends: tinyconfig | <variant>   the configuration it starts from
 #   # @check: kselftest e2e              what `make check` builds it for and runs on it
 #   # @default: yes                      the one make run, make test, bench and bisect use
+#   # @tests: binfmt_misc:binfmt_misc_stress_test ...   the kselftests make check runs on it (all)
+#   # @coverage: fs/binfmt_misc.c ...    built with gcov for these files; make check reports them
 variant_file() { printf '%s\n' "$CONFIGS/$1.config"; }
 # variant_field VARIANT KEY: the value of the variant's `# @KEY:` header line, or nothing.
 variant_field() { sed -n "s/^# @$2: *//p" "$(variant_file "$1")" | head -n 1; }
@@ -117,17 +119,20 @@ checked_variants() {
 # variant_runs VARIANT JOB: does `make check` run JOB (kselftest, e2e) on VARIANT?
 variant_runs() { case " $(variant_field "$1" check) " in *" $2 "*) return 0 ;; esac; return 1; }
 
-# --- result rows: STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL, STATUS one of PASS FAIL SKIP -------------
+# --- result rows: STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL, STATUS one of PASS FAIL SKIP NOTE ------
+# A NOTE is a finding or a measurement (a KCSAN report outside the series' code, the coverage):
+# the summary lists it, and counts it neither as passed nor as failed.
 # row STATUS GROUP NAME [DETAIL]: one row on stdout; DETAIL kept to one line. (The e2e scripts,
 # in the guest and in POSIX sh, have their own in harness/e2e/common.sh, group e2e.)
 row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(printf '%s' "${4:-}" | tr '\t\n' '  ')"; }
 
 # guest_rows GROUP RESULTS JOB_ROWS: the rows of one guest run (harness/host/boot.sh RESULTS):
 # the job's own rows (a file, may be empty), then what the guest's outcome adds to them: a
-# kernel-log row, a failing row when the guest timed out or stopped without a result, and one
-# when the job exited non-zero without a failing row of its own.
+# kernel-log row, a NOTE per KCSAN report outside the series' code, a cpus row (the CPUs online
+# against those QEMU was given), a failing row when the guest timed out or stopped without a
+# result, and one when the job exited non-zero without a failing row of its own.
 guest_rows() {
-	local group=$1 res=$2 job_rows=$3 outcome rc console
+	local group=$1 res=$2 job_rows=$3 outcome rc console online given
 	outcome=$(cat "$res/outcome" 2>/dev/null || echo "no-outcome")
 	console="console: $(rel "$res")/console.log"
 	[ ! -f "$job_rows" ] || cat "$job_rows"
@@ -136,6 +141,16 @@ guest_rows() {
 		row FAIL "$group" kernel-log "$(head -n 1 "$res/splat") (excerpt: $(rel "$res")/splat)"
 	elif [ "$outcome" = ok ]; then
 		row PASS "$group" kernel-log "no splat"
+	fi
+	[ ! -s "$res/kcsan.tsv" ] || awk -F'\t' -v g="$group" -v f="$(rel "$res")/kcsan.txt" \
+		'$1 == "elsewhere" { printf "NOTE\t%s\tkcsan\tdata race outside the series: %s (%s)\n", g, $2, f }' "$res/kcsan.tsv"
+	if [ -s "$res/cpus" ]; then
+		read -r online given <"$res/cpus"
+		if [ "$online" = "$given" ]; then
+			row PASS "$group" cpus "$online online, as QEMU was given"
+		else
+			row FAIL "$group" cpus "$online online, QEMU was given $given ($console)"
+		fi
 	fi
 	case $outcome in
 	ok | splat) ;;

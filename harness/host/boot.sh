@@ -4,13 +4,16 @@
 # happened through a shared results folder.
 #   boot.sh RESULTS_DIR VARIANT JOB [ARGS...]
 # Environment: KERNEL (harness/kernels), TIMEOUT (seconds, default 600), INTERACTIVE=1 (console
-# on this terminal), ACCEL (default tcg: KVM hangs on these machines), MEM (default 2G),
-# QEMU_EXTRA (more QEMU options, split on spaces; make bench passes -icount).
+# on this terminal), ACCEL (default tcg: KVM hangs on these machines), MEM (default 2G), CPUS
+# (default 2), QEMU_EXTRA (more QEMU options, split on spaces; make bench passes -icount).
 # Results: RESULTS_DIR/rc is the job's exit status (written in the guest by guest/init), and
 # RESULTS_DIR/outcome the guest's, decided here: ok, timeout, no-result (the guest stopped
 # before the job's status came back) or splat (BUG, WARNING, KASAN, lockdep, UBSAN, kmemleak,
-# oops or stall in the kernel log; excerpt in RESULTS_DIR/splat). guest_rows (lib.sh) turns them
-# into result rows. Exit status: 0 when the outcome is ok and the job exited 0, else 1.
+# oops or stall in the kernel log, or a KCSAN report with a frame in the series' code; excerpt
+# in RESULTS_DIR/splat). KCSAN reports elsewhere are in RESULTS_DIR/kcsan.tsv (harness/host/
+# kcsan.sh). RESULTS_DIR/cpus: the CPUs the guest had online and the CPUs it was given
+# (guest/init). guest_rows (lib.sh) turns them into result rows. Exit status: 0 when the outcome
+# is ok and the job exited 0, else 1.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -23,6 +26,7 @@ KERNEL_IMAGE=$(kernel_image "$VARIANT")
 TIMEOUT=${TIMEOUT:-600}
 ACCEL=${ACCEL:-tcg}
 MEM=${MEM:-2G}
+CPUS=${CPUS:-2}
 
 [ -f "$KERNEL_IMAGE" ] || die "no kernel at $(rel "$KERNEL_IMAGE"): run 'make build' (or harness/host/build.sh kernel $VARIANT)"
 [ -x "$JOB" ] || die "no job script $JOB"
@@ -43,11 +47,16 @@ append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 # An oops panics and the panic reboots at once (QEMU exits): a dead kernel fails in seconds,
 # not at the timeout.
 append+=" init=$H/guest/init oops=panic panic=-1 quiet loglevel=4"
+# guest/init checks that the guest has as many CPUs online as QEMU was given (ACPI's MADT lists
+# them). IRQ routing from the BIOS's table instead of ACPI's _PRT method: its AML loop, run by
+# the interpreter of a KASAN kernel under TCG, hits ACPICA's 30 s loop timeout and leaves the
+# virtio devices without interrupts.
+append+=" harness.cpus=$CPUS acpi=noirq"
 # A kernel with modules: guest/init binds them on /lib/modules, where modprobe looks.
 modules=$(variant_dir "$VARIANT")/modules/lib/modules
 [ ! -d "$modules" ] || append+=" harness.modules=$(realpath "$modules")"
 # shellcheck disable=SC2054 # the commas belong to QEMU's option values
-qemu=("$QEMU" -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -nodefaults -no-reboot
+qemu=("$QEMU" -accel "$ACCEL" -cpu max -smp "$CPUS" -m "$MEM" -nodefaults -no-reboot
 	-display none -kernel "$KERNEL_IMAGE" -append "$append"
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=root
@@ -89,7 +98,15 @@ grep -E '^\[ *[0-9]+\.[0-9]+\]' "$RES/console.log" >"$RES/console-kernel.txt" ||
 logs=("$RES/console-kernel.txt")
 [ -f "$RES/dmesg.txt" ] && logs+=("$RES/dmesg.txt")
 [ -f "$RES/kmemleak.txt" ] && logs+=("$RES/kmemleak.txt")
-splat=$(grep -Eh -m1 -A25 "$splats" "${logs[@]}" | head -40 || true)
+# KCSAN reports count only with a frame in the series' code: sorted apart, then left out of the
+# search for the other splats (their "BUG: KCSAN:" line would match it).
+"$H/host/kcsan.sh" functions "$VARIANT" >"$RES/series-functions.tsv"
+"$H/host/kcsan.sh" classify "$RES/series-functions.tsv" "$RES" "${logs[@]}"
+splat=$("$H/host/kcsan.sh" strip "${logs[@]}" | grep -E -m1 -A25 "$splats" | head -40 || true)
+if [ -z "$splat" ] && grep -q '^series' "$RES/kcsan.tsv"; then
+	splat=$(awk -F'\t' '$1 == "series" { print "BUG: KCSAN: " $2 ", a frame in the series: " $3; exit }' "$RES/kcsan.tsv")
+	splat+=$'\n'$(awk '/^## series/ { on = 1; next } /^## / { on = 0 } on' "$RES/kcsan.txt" | head -40)
+fi
 [ -z "$splat" ] || echo "$splat" >"$RES/splat"
 
 if [ "$qrc" -eq 124 ]; then

@@ -66,21 +66,36 @@ cmd_config() {
 	configure "$src" "$out" "${frags[@]}" "$@"
 }
 
+# gcov_flags VARIANT: the make variables that profile the files of the variant's @coverage line
+# and nothing else (its config has GCOV_KERNEL without GCOV_PROFILE_ALL). Kbuild reads
+# GCOV_PROFILE_<file>.o in every folder; a command-line value reaches them all without a change
+# to the kernel's Makefiles (another file of the same name would be profiled too, harmlessly).
+gcov_flags() {
+	local f
+	for f in $(variant_field "$1" coverage); do
+		printf 'GCOV_PROFILE_%s.o=y\n' "$(basename "$f" .c)"
+	done
+}
+
 cmd_kernel() {
-	local variant=$1 out=$KDIR/$1 t0=$SECONDS targets
+	local variant=$1 out=$KDIR/$1 t0=$SECONDS targets gcov
 	variant_chain "$variant" >/dev/null
 	[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
 	ensure_tools
 	cmd_config "$variant" "$out"
 	targets=("$IMAGE_TARGET")
 	grep -qx 'CONFIG_MODULES=y' "$out/.config" && targets+=(modules)
+	mapfile -t gcov < <(gcov_flags "$variant")
+	if [ ${#gcov[@]} -gt 0 ] && ! grep -qx 'CONFIG_GCOV_KERNEL=y' "$out/.config"; then
+		die "$(rel "$(variant_file "$variant")") has a @coverage line but no CONFIG_GCOV_KERNEL=y"
+	fi
 	step "building $KERNEL $variant kernel (log: $(rel "$out")/build.log)"
-	run_logged "$out/build.log" "$KERNEL-$variant" make -C "$TREE" O="$out" -j"$JOBS" "${targets[@]}" ||
+	run_logged "$out/build.log" "$KERNEL-$variant" make -C "$TREE" O="$out" -j"$JOBS" "${gcov[@]}" "${targets[@]}" ||
 		die "kernel build failed: $KERNEL $variant (log: $(rel "$out")/build.log)"
 	# Modules go where boot.sh finds them and the guest binds them on /lib/modules.
 	rm -rf "$out/modules"
 	if [ ${#targets[@]} -gt 1 ]; then
-		make -s -C "$TREE" O="$out" INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install \
+		make -s -C "$TREE" O="$out" "${gcov[@]}" INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install \
 			>>"$out/build.log" 2>&1 || die "modules_install failed: $KERNEL $variant (log: $(rel "$out")/build.log)"
 	fi
 	info "$KERNEL $variant built in $((SECONDS - t0)) s: $(rel "$(kernel_image "$variant")")${targets[1]:+ and modules}"

@@ -6,8 +6,9 @@
 # closing 'N passed, N failed' line.
 # Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
 # (default: the variants with a @check line; a variant named here runs its kselftests even
-# without one), TESTS (COLLECTION:TEST names, default all; no e2e then), SKIP_CHECKPATCH=1,
-# E2E=0 (no end-to-end rows).
+# without one), TESTS (COLLECTION:TEST names, default each variant's @tests line, else all; no
+# e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows). A variant with a @coverage line adds
+# its coverage figures (harness/host/coverage.sh) as NOTE rows.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -31,8 +32,9 @@ else
 	exit 1
 fi
 
-# Unknown test names stop here, with the list of valid ones.
-for t in $TESTS; do
+plan=${VARIANTS:-$(checked_variants)}
+# Unknown test names (given, or in a variant's @tests line) stop here, with the list of valid ones.
+for t in $TESTS $(for v in $plan; do variant_field "$v" tests; done); do
 	grep -qx "$t" "$KSELFTEST/kselftest-list.txt" || {
 		echo "valid tests:" >&2
 		sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
@@ -40,17 +42,18 @@ for t in $TESTS; do
 	}
 done
 
-# run_kselftests VARIANT: the kselftests (TESTS or all) in a guest of VARIANT, as rows.
+# run_kselftests VARIANT: the kselftests (TESTS, else the variant's @tests, else all) in a guest
+# of VARIANT, as rows; then its coverage, if it measures some.
 run_kselftests() {
-	local v=$1 res=$OUT/$1
-	step "booting $KERNEL $v and running the kselftests"
-	# shellcheck disable=SC2086 # TESTS is a list of names
-	TIMEOUT=${TIMEOUT:-1800} "$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" "$KSELFTEST" $TESTS || true
+	local v=$1 res=$OUT/$1 tests=${TESTS:-$(variant_field "$1" tests)}
+	step "booting $KERNEL $v and running the kselftests${tests:+ ($tests)}"
+	# shellcheck disable=SC2086 # a list of names
+	TIMEOUT=${TIMEOUT:-1800} "$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" "$KSELFTEST" $tests || true
 	"$H/host/report.sh" tap "$v" "$res/tap.txt" >"$res/rows.tsv"
 	guest_rows "$v" "$res" "$res/rows.tsv" >>"$ROWS"
+	[ -z "$(variant_field "$v" coverage)" ] || "$H/host/coverage.sh" rows "$v" "$res" >>"$ROWS"
 }
 
-plan=${VARIANTS:-$(checked_variants)}
 for v in $plan; do
 	if ! "$H/host/build.sh" kernel "$v"; then
 		row FAIL build "kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"

@@ -2,7 +2,7 @@
 # Report: turn TAP from the guest into result rows, and result rows into the summary table and
 # the closing 'N passed, N failed[, N skipped]' line.
 #   report.sh tap GROUP TAP_FILE >>ROWS   rows "STATUS<TAB>GROUP<TAB>NAME<TAB>DETAIL" (lib.sh row)
-#   report.sh summary ROWS                table, counts; exit 1 if anything failed
+#   report.sh summary ROWS                table, counts, the NOTE rows; exit 1 if anything failed
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -79,9 +79,10 @@ cmd_summary() {
 	[ -s "$rows" ] || die "no results in $rows"
 	echo
 	echo "Results"
-	awk -F'\t' '{ printf "  %-5s %-8s %s%s\n", $1, $2, $3, ($4 != "" ? "  (" $4 ")" : "") }' "$rows"
+	awk -F'\t' '$1 != "NOTE" { printf "  %-5s %-8s %s%s\n", $1, $2, $3, ($4 != "" ? "  (" $4 ")" : "") }' "$rows"
 	echo
 	awk -F'\t' '
+	$1 == "NOTE" { next }
 	!($2 in g) { g[$2] = 1; order[++n] = $2 }
 	{ c[$2, $1]++ }
 	END {
@@ -92,6 +93,11 @@ cmd_summary() {
 	p=$(grep -c '^PASS' "$rows" || true)
 	f=$(grep -c '^FAIL' "$rows" || true)
 	s=$(grep -c '^SKIP' "$rows" || true)
+	if grep -q '^NOTE' "$rows"; then
+		echo "Noted (not counted):"
+		awk -F'\t' '$1 == "NOTE" { printf "  %s %s  %s\n", $2, $3, $4 }' "$rows"
+		echo
+	fi
 	if [ "$f" -gt 0 ]; then
 		echo "Failed:"
 		awk -F'\t' '$1 == "FAIL" { printf "  %s %s  %s\n", $2, $3, $4 }' "$rows"

@@ -12,7 +12,9 @@ case "${1:-}" in
 list)
 	printf '%-10s %-12s %s\n' variant extends "make check runs"
 	for v in $(variants); do
-		printf '%-10s %-12s %s\n' "$v" "$(variant_field "$v" extends)" "$(variant_field "$v" check)"
+		printf '%-10s %-12s %s%s%s\n' "$v" "$(variant_field "$v" extends)" "$(variant_field "$v" check)" \
+			"$(t=$(variant_field "$v" tests) && [ -n "$t" ] && echo " (only $t)")" \
+			"$(c=$(variant_field "$v" coverage) && [ -n "$c" ] && echo ", coverage of $c")"
 	done
 	;;
 all) variants ;;

@@ -10,6 +10,12 @@
 # name a skipped case differently; both must give the rows of tap/kselftest.rows.
 # tap/guest-6.1.tap: an excerpt of a real guest run (vm, make check): fixture variants, skipped
 # cases, and exec:execveat, a known failure of harness/known-failures.
+# kcsan/console.txt: a kernel log with KCSAN reports in the race kernel's format (one outside the
+# series twice, one with a module frame in fs/binfmt_misc.c, one with a kernel/ucount.c frame
+# under a headline that names other files) and a WARNING; kcsan/functions.tsv the functions
+# kcsan.sh would find in the series' objects.
+# coverage/: gcov -b's report on fs/binfmt_misc.c (with the header blocks gcov adds and its
+# total) and an annotated source, as coverage.sh reads them.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -51,11 +57,23 @@ printf '# selftests: coll: a\n# # RUN fx.x ...\n# ok 1 fx.x\nok 1 selftests: col
 expect tap:nameless-case "coll:b:case 1" "$(tap vm "$work/nameless.tap" | sed -n 2p | cut -f3)"
 
 # --- variants: configs/*.config and their header lines ------------------------------------------
-expect variants:order "vm debug" "$(variants | xargs)"
-expect variants:checked "vm debug" "$(checked_variants | xargs)"
+expect variants:order "vm debug race" "$(variants | xargs)"
+expect variants:checked "vm debug race" "$(checked_variants | xargs)"
 expect variants:debug-chain "vm debug" "$(variant_chain debug | xargs)"
+expect variants:race-chain "vm race" "$(variant_chain race | xargs)"
 expect variants:vm-runs-e2e yes "$(variant_runs vm e2e && echo yes || echo no)"
 expect variants:debug-runs-no-e2e no "$(variant_runs debug e2e && echo yes || echo no)"
+expect variants:race-runs-only-what-races "binfmt_misc:binfmt_misc_stress_test binfmt_misc:binfmt_misc_lookup_test" \
+	"$(variant_field race tests)"
+expect variants:vm-runs-every-test "" "$(variant_field vm tests)"
+expect variants:debug-measures-coverage "fs/binfmt_misc.c" "$(variant_field debug coverage | cut -d' ' -f1)"
+# Every variant sees all the CPUs QEMU gives it (no ACPI: one), every checker kernel preempts.
+for v in vm debug race; do
+	expect "variants:$v-acpi" yes "$(variant_chain "$v" | while read -r c; do variant_file "$c"; done | xargs grep -qx 'CONFIG_ACPI=y' && echo yes)"
+done
+for v in debug race; do
+	expect "variants:$v-preempt" yes "$(grep -qx 'CONFIG_PREEMPT=y' "$(variant_file "$v")" && echo yes)"
+done
 # A new variant is one file: it extends debug, make check runs its kselftests.
 mkdir -p "$work/configs" "$work/build/ours/linux/tools/testing/selftests/binfmt_misc"
 cp "$CONFIGS"/*.config "$work/configs/"
@@ -63,8 +81,8 @@ touch "$work/build/ours/linux/tools/testing/selftests/binfmt_misc/config"
 printf '# a made-up variant\n# @extends: debug\n# @check: kselftest\nCONFIG_PREEMPT=y\n' >"$work/configs/x.config"
 (
 	CONFIGS=$work/configs BUILD=$work/build OURS_TREE=$work/build/ours/linux
-	expect variants:new-file-listed "vm debug x" "$(variants | xargs)"
-	expect variants:new-file-checked "vm debug x" "$(checked_variants | xargs)"
+	expect variants:new-file-listed "vm debug race x" "$(variants | xargs)"
+	expect variants:new-file-checked "vm debug race x" "$(checked_variants | xargs)"
 	expect variants:new-file-fragments "config vm.config debug.config x.config" \
 		"$(variant_fragments x | xargs -n1 basename | xargs)"
 	printf '# @extends: y2\n' >"$CONFIGS/y1.config"
@@ -75,11 +93,13 @@ printf '# a made-up variant\n# @extends: debug\n# @check: kselftest\nCONFIG_PREE
 )
 
 # --- guest_rows: what each outcome of a guest run gives ---------------------------------------
-# fake_run OUTCOME RC [JOB_ROW [splat]]: a results folder as harness/host/boot.sh leaves it.
+# fake_run OUTCOME RC [JOB_ROW [splat]]: a results folder as harness/host/boot.sh leaves it (with
+# CPUS="ONLINE GIVEN", the cpus file guest/init writes).
 fake_run() {
 	local res=$work/run-$RANDOM
 	mkdir -p "$res"
 	echo "$1" >"$res/outcome"
+	[ -z "${CPUS:-}" ] || echo "$CPUS" >"$res/cpus"
 	[ -z "$2" ] || echo "$2" >"$res/rc"
 	[ "$1" != splat ] && [ "${4:-}" != splat ] || echo "BUG: KASAN: use-after-free in bm_entry_write" >"$res/splat"
 	[ "$1" != timeout ] || echo 1800 >"$res/timeout"
@@ -101,13 +121,46 @@ expect outcome:splat "FAIL:kernel-log" "$(statuses splat 0)"
 expect outcome:timeout "FAIL:guest" "$(statuses timeout "")"
 expect outcome:no-result "FAIL:guest" "$(statuses no-result "")"
 expect outcome:no-result-after-an-oops "FAIL:kernel-log FAIL:guest" "$(statuses no-result "" "" splat)"
+expect outcome:cpus-as-given "PASS:kernel-log PASS:cpus" "$(CPUS="2 2" statuses ok 0)"
+expect outcome:cpus-mismatch-fails "PASS:kernel-log FAIL:cpus" "$(CPUS="1 2" statuses ok 0)"
+expect outcome:cpus-mismatch-detail "1 online, QEMU was given 2" \
+	"$(res=$(CPUS="1 2" fake_run ok 0) && guest_rows g "$res" /dev/null | awk -F'\t' '$3 == "cpus" { sub(/ \(.*/, "", $4); print $4 }')"
 res=$(fake_run splat 0)
 expect outcome:splat-detail-names-splat-file "BUG: KASAN: use-after-free in bm_entry_write (excerpt: ${res#"$TOP"/}/splat)" \
 	"$(guest_rows g "$res" /dev/null | cut -f4)"
 
+# --- KCSAN: reports with a frame in the series' code fail, the others are noted --------------
+K=$T/kcsan
+"$H/host/kcsan.sh" classify "$K/functions.tsv" "$work/kcsan" "$K/console.txt" "$K/console.txt"
+expect kcsan:each-report-once 3 "$(wc -l <"$work/kcsan/kcsan.tsv")"
+expect kcsan:elsewhere "elsewhere:data-race in tick_nohz_next_event / tick_sched_do_timer:" \
+	"$(grep tick_ "$work/kcsan/kcsan.tsv" | tr '\t' :)"
+expect kcsan:module-frame-in-series "series:bm_register_write (fs/binfmt_misc.c)" \
+	"$(grep bm_lookup "$work/kcsan/kcsan.tsv" | cut -f1,3 | tr '\t' :)"
+expect kcsan:deeper-frame-in-series "series:inc_rlimit_ucounts (kernel/ucount.c)" \
+	"$(grep copy_process "$work/kcsan/kcsan.tsv" | cut -f1,3 | tr '\t' :)"
+expect kcsan:strip-keeps-other-splats "smpboot: Allowing 2 CPUs, 0 hotplug CPUs|WARNING: CPU: 1 PID: 930 at fs/namespace.c:1234 mnt_warn+0x10/0x20" \
+	"$("$H/host/kcsan.sh" strip "$K/console.txt" | grep -v '^=' | paste -sd'|')"
+# What guest_rows makes of them: the series' reports are in the splat (boot.sh), the others NOTEs.
+res=$(fake_run ok 0)
+cp "$work/kcsan/kcsan.tsv" "$res/"
+expect kcsan:elsewhere-noted "PASS:kernel-log NOTE:kcsan" "$(guest_rows g "$res" /dev/null | cut -f1,3 | tr '\t' : | xargs)"
+printf 'bm_x\tfs/binfmt_misc.c\n' >"$work/fns.tsv"
+"$H/host/kcsan.sh" classify "$work/fns.tsv" "$work/kcsan-none" /dev/null
+expect kcsan:no-report-no-row "" "$(cat "$work/kcsan-none/kcsan.tsv")"
+
+# --- coverage: gcov's figures for one file, the lines never run ------------------------------
+C=$T/coverage
+expect coverage:figures-of-the-file "75.00 8 50.00 4" "$("$H/host/coverage.sh" summary "$C/gcov.txt" fs/binfmt_misc.c)"
+expect coverage:file-without-branches "40.00 5 - 0" "$("$H/host/coverage.sh" summary "$C/gcov.txt" include/linux/refcount.h)"
+expect coverage:file-not-reported "" "$("$H/host/coverage.sh" summary "$C/gcov.txt" kernel/ucount.c)"
+expect coverage:uncovered-lines "5 11" "$("$H/host/coverage.sh" uncovered "$C/binfmt_misc.c.gcov" | cut -d: -f1 | xargs)"
+
 # --- the summary's closing line -------------------------------------------------------------
-{ row PASS a x; row FAIL a y; row SKIP b z; row PASS b w; } >"$work/summary.tsv"
+{ row PASS a x; row FAIL a y; row SKIP b z; row PASS b w; row NOTE b n "a measurement"; } >"$work/summary.tsv"
 expect summary:last-line "2 passed, 1 failed, 1 skipped" "$("$H/host/report.sh" summary "$work/summary.tsv" | tail -n 1)"
 expect summary:fails-on-failure 1 "$("$H/host/report.sh" summary "$work/summary.tsv" >/dev/null && echo 0 || echo 1)"
+expect summary:notes-listed-not-counted "  b                1       0       1|  b n  a measurement" \
+	"$("$H/host/report.sh" summary "$work/summary.tsv" | grep -E '^  b( |  +[0-9])' | paste -sd'|')"
 
 "$H/host/report.sh" summary "$rows"
