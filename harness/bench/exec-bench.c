@@ -42,8 +42,12 @@
 
 static const int table_sizes[] = { 40, 1000, 10000 };
 #define NSIZES ((int)(sizeof(table_sizes) / sizeof(table_sizes[0])))
+/* Entries of as many distinct shapes: offsets 0 to 124, sizes 8 down to 1. */
+#define NSHAPES 1000
+#define SHAPE_OFFSETS 125
 
 static char dir[200], nop[256], matched[256], absent[256];
+static unsigned char nop_head[256];	/* the first bytes of nop */
 static char saved_limit[64];
 
 static void die(const char *fmt, ...)
@@ -162,7 +166,9 @@ static long read_long(const char *path)
  * ELF of another machine: the first 20 bytes of the ELF header with qemu's mask, e_machine
  * (bytes 18, 19) told apart. x86-64 is 0x3e: the low byte skips it, so no entry matches a host
  * binary, and every entry agrees with one up to byte 18. An extension entry names an extension
- * the benchmark's binaries do not have.
+ * the benchmark's binaries do not have. A shape entry (kind 's') is a magic entry of a
+ * (offset, size) of its own, the bytes of nop there with the first one flipped: it matches
+ * nothing the benchmark runs, and a compare with it stops at its first byte.
  */
 static void entry_line(char *buf, size_t len, char kind, int i, const char *interp)
 {
@@ -170,14 +176,22 @@ static void entry_line(char *buf, size_t len, char kind, int i, const char *inte
 
 	if (lo >= 0x3e)
 		lo++;
-	if (kind == 'm')
+	if (kind == 's') {
+		int off = i % SHAPE_OFFSETS, size = 8 - i / SHAPE_OFFSETS, j, n;
+
+		n = snprintf(buf, len, ":bench-s%05d:M:%d:", i, off);
+		for (j = 0; j < size; j++)
+			n += snprintf(buf + n, len - n, "\\x%02x", nop_head[off + j] ^ (j ? 0 : 0xff));
+		snprintf(buf + n, len - n, "::%s:", interp);
+	} else if (kind == 'm') {
 		snprintf(buf, len, ":bench-m%05d:M::"
 			 "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
 			 "\\x02\\x00\\x%02x\\x%02x:"
 			 "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
 			 "\\xfe\\xff\\xff\\xff:%s:", i, lo, hi, interp);
-	else
+	} else {
 		snprintf(buf, len, ":bench-e%05d:E::x%05d::%s:", i, i, interp);
+	}
 }
 
 /*
@@ -335,6 +349,21 @@ static void table_phase(char kind, int round, int ascending)
 	restore_limit();
 }
 
+/*
+ * A table of NSHAPES entries of distinct shapes: the lookup cannot share work between them. Also
+ * shows how long clearing them takes (progress line only).
+ */
+static void shapes_phase(int round)
+{
+	double t0;
+
+	add_entries(BM_DIR "/register", 's', 0, NSHAPES);
+	batch_plain("shapes", NSHAPES, round);
+	t0 = clock_us();
+	clear_table();
+	progress("cleared %d entries of distinct shapes in %.0f ms", NSHAPES, (clock_us() - t0) / 1e3);
+}
+
 /* Exec through a matching extension entry against the interpreter run directly, same argv. */
 static void match_phase(int round)
 {
@@ -447,6 +476,10 @@ static void setup_dir(const char *d)
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		die("mkdir %s", dir);
 	copy_self(nop);
+	fd = open(nop, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, nop_head, sizeof(nop_head)) != sizeof(nop_head))
+		die("read %s", nop);
+	close(fd);
 	fd = open(matched, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (fd < 0 || write(fd, "bench\n", 6) != 6)
 		die("create %s", matched);
@@ -469,6 +502,7 @@ static int cmd_exec(int rounds)
 		table_phase(r % 2 ? 'm' : 'e', r, r % 2);
 		table_phase(r % 2 ? 'e' : 'm', r, r % 2);
 		match_phase(r);
+		shapes_phase(r);
 		nested_phase(r);
 	}
 	progress("exec rounds done in %.1f s", (clock_us() - t0) / 1e6);
