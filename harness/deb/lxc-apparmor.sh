@@ -1,0 +1,89 @@
+#!/bin/bash
+# Proves, for an unprivileged LXC container (root-owned, ids 100000:65536) under AppArmor as
+# Debian ships it (/etc/lxc/default.conf: lxc.apparmor.profile = generated, allow_nesting = 1):
+#   lxc-default:*  with LXC's generated profile, mount -t binfmt_misc is allowed (its rule
+#                  `mount fstype=binfmt_misc -> /proc/sys/fs/binfmt_misc/,`) and writing
+#                  `register` is refused, by `deny @{PROC}/sys/fs/** wklx,` (the row checks the
+#                  line is in the profile LXC generated, and that the write fails with EACCES);
+#   lxc-binfmt:*   with that one deny rule split so it leaves binfmt_misc out (profile
+#                  lxc-container-binfmt, made here from Debian's lxc-container-default-cgns), the
+#                  qemu-aarch64 line registers in the container's instance and the arm64 busybox runs.
+# The container's init is harness/e2e/lxc-init.sh (rows lxc:mount, lxc:register, lxc:run-arm64,
+# renamed here).
+#   lxc-apparmor.sh DEPS_DIR   (root, initial namespaces)
+set -u
+here=$(dirname "$(readlink -f "$0")")
+e2e=$(dirname "$here")/e2e
+# shellcheck source=harness/deb/common.sh
+. "$here/common.sh"
+deps=$1
+logs=/run/results/lxc
+mkdir -p "$logs" /tmp/lxc-bin
+# The busybox template runs `ln` once per applet: busybox's static one is 4x faster under TCG.
+ln -sf /bin/busybox /tmp/lxc-bin/ln
+deny='deny @{PROC}/sys/fs/** wklx,'
+
+# binfmt_profile: lxc-container-default-cgns with container-base's deny on /proc/sys/fs split in
+# two that leave binfmt_misc out (it is the only entry of /proc/sys/fs that starts with "bi").
+binfmt_profile() {
+	local base=/etc/apparmor.d/abstractions/lxc/container-base
+	grep -qxF "  $deny" "$base" || { echo "no '$deny' in $base"; return 1; }
+	sed "s|^  deny @{PROC}/sys/fs/\*\* wklx,|  deny @{PROC}/sys/fs/[^b]** wklx,\n  deny @{PROC}/sys/fs/b[^i]** wklx,|" \
+		"$base" >/etc/apparmor.d/abstractions/lxc/container-base-binfmt
+	sed -e 's/lxc-container-default-cgns/lxc-container-binfmt/' \
+		-e 's|abstractions/lxc/container-base>|abstractions/lxc/container-base-binfmt>|' \
+		/etc/apparmor.d/lxc/lxc-default-cgns >/etc/apparmor.d/lxc/lxc-container-binfmt
+	apparmor_parser -r -W /etc/apparmor.d/lxc/lxc-container-binfmt
+}
+
+# run NAME PROFILE: create container NAME with PROFILE, run lxc-init.sh in it; its rows on stdout
+# as NAME:mount, NAME:register, NAME:run-arm64.
+run() {
+	local name=$1 profile=$2 conf=/tmp/$1.conf
+	cat >"$conf" <<-CONF
+		lxc.idmap = u 0 100000 65536
+		lxc.idmap = g 0 100000 65536
+		lxc.net.0.type = empty
+		lxc.apparmor.profile = $profile
+		lxc.apparmor.allow_nesting = 1
+	CONF
+	if ! PATH=/tmp/lxc-bin:$PATH lxc-create -n "$name" -t busybox -f "$conf" -l INFO \
+		-o "$logs/$name-create.log" >"$logs/$name-create.out" 2>&1; then
+		fail_rows "lxc-create failed: $(tail -n 1 "$logs/$name-create.out")" "$name:mount" "$name:register" "$name:run-arm64"
+		return
+	fi
+	cat >>"/var/lib/lxc/$name/config" <<-CONF
+		lxc.mount.entry = /usr/bin/qemu-aarch64-static usr/bin/qemu-aarch64-static none bind,ro,create=file 0 0
+		lxc.mount.entry = /usr/libexec/qemu-binfmt usr/libexec/qemu-binfmt none bind,ro,create=dir 0 0
+		lxc.mount.entry = $deps/arm64 opt/arm64 none bind,ro,create=dir 0 0
+		lxc.mount.entry = $e2e opt/e2e none bind,ro,create=dir 0 0
+	CONF
+	lxc-execute -n "$name" -l INFO -o "$logs/$name-execute.log" -- /opt/e2e/lxc-init.sh 2>&1 |
+		sed "s/^\([A-Z]*\)\te2e\tlxc:/\1\tdeb\t$name:/"
+	cp -r /var/lib/lxc/"$name"/apparmor "$logs/$name-apparmor" 2>/dev/null
+	lxc-destroy -n "$name" >/dev/null 2>&1
+}
+
+# The default: the generated profile must refuse register and say why.
+default_rows=$(run lxc-default generated)
+generated=$(grep -rlxF "  $deny" "$logs/lxc-default-apparmor" 2>/dev/null | head -n 1)
+printf '%s\n' "$default_rows" | while IFS=$'\t' read -r status _ name detail; do
+	case $name:$status in
+	lxc-default:register:FAIL)
+		if [ -n "$generated" ]; then
+			row PASS "$name" "refused (EACCES) under LXC's generated profile, by its rule '$deny' (${generated#/run/results/})"
+		else
+			row FAIL "$name" "refused, but '$deny' is not in the generated profile ($detail)"
+		fi
+		;;
+	lxc-default:register:PASS) row FAIL "$name" "registered under the generated profile: was it applied? ($detail)" ;;
+	lxc-default:run-arm64:*) row SKIP "$name" "nothing registered (expected under the default profile)" ;;
+	*) printf '%s\tdeb\t%s\t%s\n' "$status" "$name" "$detail" ;;
+	esac
+done
+
+if out=$(binfmt_profile 2>&1); then
+	run lxc-binfmt lxc-container-binfmt
+else
+	fail_rows "profile lxc-container-binfmt not loaded: $out" lxc-binfmt:mount lxc-binfmt:register lxc-binfmt:run-arm64
+fi
