@@ -9,14 +9,18 @@ row() {
 	printf '%s\tdeb\t%s\t%s\n' "$1" "$2" "$(printf '%s' "${3:-}" | tr '\t\n' '  ')"
 }
 
-# check NAME DETAIL CMD...: a PASS row if CMD succeeds, else a FAIL row with CMD's last line.
+# check NAME DETAIL CMD...: a PASS row if CMD succeeds, else a FAIL row with CMD's last line; a
+# SKIP row if CMD succeeds saying "SKIP reason".
 check() {
-	local name=$1 detail=$2 out
+	local name=$1 detail=$2 out rc=0
 	shift 2
-	if out=$("$@" 2>&1); then
-		row PASS "$name" "$detail${out:+: $out}"
-	else
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
 		row FAIL "$name" "$(printf '%s' "$out" | tail -n 1)"
+	elif [ "${out#SKIP }" != "$out" ]; then
+		row SKIP "$name" "${out#SKIP }"
+	else
+		row PASS "$name" "$detail${out:+: $out}"
 	fi
 }
 

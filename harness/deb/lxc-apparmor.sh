@@ -30,9 +30,12 @@ binfmt_profile() {
 	grep -qxF "  $deny" "$base" || { echo "no '$deny' in $base"; return 1; }
 	sed "s|^  deny @{PROC}/sys/fs/\*\* wklx,|  deny @{PROC}/sys/fs/[^b]** wklx,\n  deny @{PROC}/sys/fs/b[^i]** wklx,|" \
 		"$base" >/etc/apparmor.d/abstractions/lxc/container-base-binfmt
-	sed -e 's/lxc-container-default-cgns/lxc-container-binfmt/' \
-		-e 's|abstractions/lxc/container-base>|abstractions/lxc/container-base-binfmt>|' \
-		/etc/apparmor.d/lxc/lxc-default-cgns >/etc/apparmor.d/lxc/lxc-container-binfmt
+	{
+		echo '#include <tunables/global>'
+		sed -e 's/lxc-container-default-cgns/lxc-container-binfmt/' \
+			-e 's|abstractions/lxc/container-base>|abstractions/lxc/container-base-binfmt>|' \
+			/etc/apparmor.d/lxc/lxc-default-cgns
+	} >/etc/apparmor.d/lxc/lxc-container-binfmt
 	apparmor_parser -r -W /etc/apparmor.d/lxc/lxc-container-binfmt
 }
 
