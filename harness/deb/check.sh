@@ -4,7 +4,8 @@
 # and run harness/deb/job in it; rows in build/ours/deb/check/rows.tsv, then the summary.
 # Builds nothing: the packages must exist (make deb-qemu). FLAVOUR=stock boots Debian's own
 # kernel instead (harness/deb/stock.sh): the same rows without the series. CHECK_DEB_TIMEOUT
-# (seconds, default 1800) bounds the guest.
+# (seconds, default 1800) bounds the guest; CHECK_DEB_ROWS (boot userns e2e lxc; default all)
+# picks row groups.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -31,10 +32,11 @@ if [ "$FLAVOUR" = stock ]; then
 else
 	install=(check_deb.debs="$dir")
 fi
+read -ra rows_wanted <<<"${CHECK_DEB_ROWS:-}"
 t0=$SECONDS
 MEM=${MEM:-4G} TIMEOUT=${CHECK_DEB_TIMEOUT:-1800} GUEST_INIT=$H/deb/init \
 	APPEND="${install[0]} systemd.unit=multi-user.target" \
-	"$H/host/boot.sh" "$res" "deb/$FLAVOUR/obj" "$H/deb/job" "$BUILD/e2e-deps" || true
+	"$H/host/boot.sh" "$res" "deb/$FLAVOUR/obj" "$H/deb/job" "$BUILD/e2e-deps" "${rows_wanted[@]}" || true
 guest_rows deb "$res" "$res/rows.tsv" >"$res/all-rows.tsv"
 info "guest ran $((SECONDS - t0)) s; $(grep -m1 -o 'Startup finished.*' "$res/console.log" || echo 'systemd did not finish booting')"
 "$H/host/report.sh" summary "$res/all-rows.tsv"
