@@ -38,12 +38,18 @@ image() {
 	tar -C "$img" -czf "$img.tar.gz" metadata.yaml rootfs
 }
 
-# start: LXD on a tmpfs, a dir storage pool, no network; the image; c1 and c2 launched.
-start() {
-	"$here/apparmor-binfmt.sh" >/dev/null || return
-	mount -t tmpfs -o mode=0711 lxd /var/lib/lxd || return
-	systemctl start lxd.service || return
-	lxd init --preseed <<-'YAML' || return
+# step DESC CMD...: one setup step, said on stdout first, its output in lxd/setup.log; a command
+# (not a function of this script) is bounded to 10 minutes.
+step() {
+	local desc=$1
+	shift
+	echo "lxd: $desc [$SECONDS s]"
+	local bound=(timeout 600)
+	! declare -F "$1" >/dev/null || bound=()
+	"${bound[@]}" "$@" >>"$logs/setup.log" 2>&1 || { echo "lxd: $desc failed (exit $?; lxd/setup.log)"; return 1; }
+}
+preseed() {
+	lxd init --preseed <<-'YAML'
 		storage_pools:
 		- name: default
 		  driver: dir
@@ -52,20 +58,30 @@ start() {
 		  devices:
 		    root: {path: /, pool: default, type: disk}
 	YAML
-	image && lxc image import "$img.tar.gz" --alias check-busybox || return
-	lxc launch check-busybox c0 && lxc launch check-busybox c1 && lxc launch check-busybox c2 || return
-	lxc config set c1 raw.lxc 'lxc.apparmor.profile=lxc-container-binfmt' &&
-		lxc config set c2 raw.lxc 'lxc.apparmor.profile=lxc-container-binfmt' &&
-		lxc restart c1 c2
+}
+# start: LXD on a tmpfs, a dir storage pool, no network; the image; c0 with LXD's own profile, c1
+# and c2 with lxc-container-binfmt.
+start() {
+	step "loading lxc-container-binfmt" "$here/apparmor-binfmt.sh" &&
+		step "tmpfs on /var/lib/lxd" mount -t tmpfs -o mode=0711 lxd /var/lib/lxd &&
+		step "systemctl start lxd" systemctl start lxd.service &&
+		step "lxd init --preseed (dir pool, no network)" preseed &&
+		step "image" image &&
+		step "lxc image import" lxc image import "$img.tar.gz" --alias check-busybox &&
+		step "lxc launch c0 c1 c2" lxc launch check-busybox c0 &&
+		step "" lxc launch check-busybox c1 && step "" lxc launch check-busybox c2 &&
+		step "raw.lxc for c1, c2" lxc config set c1 raw.lxc 'lxc.apparmor.profile=lxc-container-binfmt' &&
+		step "" lxc config set c2 raw.lxc 'lxc.apparmor.profile=lxc-container-binfmt' &&
+		step "lxc restart c1 c2" lxc restart c1 c2
 }
 
 inside() { local c=$1; shift; lxc exec "$c" -- /opt/check/lxd-inside.sh "$@"; }
 
-if ! out=$(start 2>&1); then
-	printf '%s\n' "$out" | tail -n 5
+if ! start; then
 	journalctl -u lxd --no-pager >"$logs/lxd.journal" 2>&1
 	cp /var/log/lxd/lxd.log "$logs/" 2>/dev/null
-	for n in $names; do row FAIL "$n" "LXD setup failed: $(printf '%s' "$out" | tail -n 1)"; done
+	tail -n 3 "$logs/setup.log"
+	for n in $names; do row FAIL "$n" "LXD setup failed: $(tail -n 1 "$logs/setup.log")"; done
 	exit 0
 fi
 row PASS lxd:start "LXD $(lxd --version): image imported, c0 (LXD's profile), c1, c2 running, $(lxc exec c0 -- cat /proc/self/uid_map | tr -s ' ')"
