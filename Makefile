@@ -7,7 +7,7 @@ H := harness
 export KERNEL VARIANTS TESTS
 
 .PHONY: help run shell check test peer lint test-harness list-tests list-variants tree series \
-	build bisect checkpatch check-e2e bench clean
+	build bisect checkpatch check-e2e bench clean deb deb-qemu check-deb
 help:
 	@echo "make run          build the patched kernel, boot it, run the narrated demo"
 	@echo "make shell        the same kernel with an interactive guest shell"
@@ -23,6 +23,9 @@ help:
 	@echo "make bisect       build every patch in 4 configs (BINFMT_MISC=y/m/n, USER_NS=n) with W=1"
 	@echo "make checkpatch   checkpatch --strict on every patch"
 	@echo "make check-e2e    real container tools (qemu-user-static, systemd-binfmt, update-binfmts, LXC) in the guest"
+	@echo "make deb          Debian packages: Debian's 6.1 amd64 config + the series (hours on 2 cores)"
+	@echo "make deb-qemu     the same config trimmed to what a QEMU guest needs (make check-deb boots it)"
+	@echo "make check-deb    Debian 12 with systemd and AppArmor on the deb-qemu kernel: rows, summary"
 	@echo "make bench        exec cost against table size, namespace depth and memory: base 6.1, peer 6.12, ours"
 	@echo "make clean        remove build outputs (keeps the kernel trees and their commits)"
 
@@ -60,6 +63,12 @@ check-e2e:
 	@$(H)/e2e/e2e.sh check
 bench:
 	@$(H)/bench/bench.sh
+deb:
+	@$(H)/host/tree.sh tree && $(H)/deb/build.sh debs amd64
+deb-qemu:
+	@$(H)/host/tree.sh tree && $(H)/deb/build.sh debs qemu
+check-deb:
+	@$(H)/deb/check.sh
 clean:
 	@for v in $$($(H)/host/variants.sh all) check e2e e2e-check demo shell kselftest kselftest-obj; do \
 		rm -rf build/*/$$v; done; rm -rf build/bench

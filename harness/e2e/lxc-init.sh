@@ -54,7 +54,7 @@ run_arm64() {
 	fi
 }
 
-echo "in the container: $(id), uid_map: $(tr -s ' ' </proc/self/uid_map), cgroup $(cat /proc/self/cgroup)"
+echo "in the container: $(id), uid_map: $(tr -s ' ' </proc/self/uid_map), cgroup $(cat /proc/self/cgroup), AppArmor: $(cat /proc/self/attr/current 2>/dev/null || echo none)"
 if check_mount; then
 	register
 	run_arm64

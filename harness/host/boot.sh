@@ -5,7 +5,9 @@
 #   boot.sh RESULTS_DIR VARIANT JOB [ARGS...]
 # Environment: KERNEL (harness/kernels), TIMEOUT (seconds, default 600), INTERACTIVE=1 (console
 # on this terminal), ACCEL (default tcg: KVM hangs on these machines), MEM (default 2G), CPUS
-# (default 2), QEMU_EXTRA (more QEMU options, split on spaces; make bench passes -icount).
+# (default 2), QEMU_EXTRA (more QEMU options, split on spaces; make bench passes -icount),
+# GUEST_INIT (PID 1, default harness/guest/init; make check-deb boots systemd through
+# harness/deb/init), APPEND (more kernel command line).
 # Results: RESULTS_DIR/rc is the job's exit status (written in the guest by guest/init), and
 # RESULTS_DIR/outcome the guest's, decided here: ok, timeout, no-result (the guest stopped
 # before the job's status came back) or splat (BUG, WARNING, KASAN, lockdep, UBSAN, kmemleak,
@@ -46,7 +48,7 @@ append="console=ttyS0 root=root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 # An oops panics and the panic reboots at once (QEMU exits): a dead kernel fails in seconds,
 # not at the timeout.
-append+=" init=$H/guest/init oops=panic panic=-1 quiet loglevel=4"
+append+=" init=${GUEST_INIT:-$H/guest/init} oops=panic panic=-1 quiet loglevel=4${APPEND:+ $APPEND}"
 # guest/init checks that the guest has as many CPUs online as QEMU was given (ACPI's MADT lists
 # them). IRQ routing from the BIOS's table instead of ACPI's _PRT method: its AML loop, run by
 # the interpreter of a KASAN kernel under TCG, hits ACPICA's 30 s loop timeout and leaves the

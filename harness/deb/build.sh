@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Debian packages of our kernel: Debian's own 6.1 amd64 configuration (linux-config-6.1), the
+# series applied (build/ours/linux, make tree), built with the kernel's bindeb-pkg.
+#   build.sh config FLAVOUR   configure only: build/ours/deb/FLAVOUR/obj/.config
+#   build.sh debs FLAVOUR     configure and build: build/ours/deb/FLAVOUR/*.deb
+# FLAVOUR: amd64 (Debian's config + configs/deb/outside-debian.config: hours on 2 cores) or qemu
+# (the same, trimmed to configs/deb/qemu-guest.modules by localmodconfig, then
+# configs/deb/qemu-guest.config: what make check-deb boots). NICE (default 19) is the build's
+# niceness: the machine is shared. The build's time goes to build/ours/deb/FLAVOUR/build-time.
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+JOBS=${JOBS:-$(nproc)}
+NICE=${NICE:-19}
+DEB_CONFIGS=$CONFIGS/deb
+DEBIAN_CONFIG=/usr/src/linux-config-$(kernel_field ours version)/config.amd64_none_amd64.xz
+
+flavour_dir() { printf '%s\n' "$BUILD/ours/deb/$1"; }
+
+# package_version: Debian's source version, then what we add: 6.1.192-3+binfmtns.19 is
+# linux-source-6.1 6.1.192-3 with the 19 patches of patches/6.1.
+package_version() {
+	local src n
+	src=$(dpkg-query -W -f='${Version}' "$BASE_PACKAGE")
+	n=$(grep -cv -e '^#' -e '^$' "$TOP/patches/6.1/series")
+	printf '%s+binfmtns.%s\n' "$src" "$n"
+}
+
+# kmake OBJ ARGS...: make in our tree, out of tree in OBJ, with no "+" after the release (a git
+# tree gets one unless LOCALVERSION is set).
+kmake() { local obj=$1; shift; make -C "$TREE" O="$obj" LOCALVERSION= "$@"; }
+
+# expect CONFIG FRAGMENT: every value FRAGMENT sets is in CONFIG, or die naming those that are not.
+expect() {
+	local missing
+	missing=$(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$2" | while IFS= read -r line; do
+		case $line in
+		"# "*) sym=${line#\# }; sym=${sym%% *}; ! grep -q "^$sym=" "$1" || echo "  $line" ;;
+		*) grep -qxF "$line" "$1" || echo "  $line" ;;
+		esac
+	done)
+	[ -z "$missing" ] || die "$(rel "$1") lacks what $(rel "$2") asks for:"$'\n'"$missing"
+}
+
+# lsmod_file MODULES OUT: the hand-listed modules as lsmod prints them, for localmodconfig.
+lsmod_file() {
+	{
+		echo 'Module                  Size  Used by'
+		grep -v -e '^#' -e '^$' "$1" | awk '{ print $1 " 16384 0" }'
+	} >"$2"
+}
+
+cmd_config() {
+	local flavour=$1 obj
+	obj=$(flavour_dir "$flavour")/obj
+	[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
+	apt_install "linux-config-$(kernel_field ours version)" build-essential flex bison bc libelf-dev \
+		libssl-dev cpio kmod rsync python3 dwarves dpkg-dev fakeroot
+	mkdir -p "$obj"
+	step "configuring $(rel "$obj"): Debian's $(basename "$DEBIAN_CONFIG" .xz) + outside-debian.config"
+	xzcat "$DEBIAN_CONFIG" >"$obj/.config"
+	(cd "$TREE" && scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
+		"$DEB_CONFIGS/outside-debian.config") >"$obj/config.log" 2>&1 || die "merge_config.sh failed"
+	kmake "$obj" olddefconfig >>"$obj/config.log" 2>&1 || die "olddefconfig failed"
+	case $flavour in
+	amd64) expect "$obj/.config" "$DEB_CONFIGS/outside-debian.config" ;;
+	qemu)
+		step "trimming to configs/deb/qemu-guest.modules (localmodconfig) + qemu-guest.config"
+		lsmod_file "$DEB_CONFIGS/qemu-guest.modules" "$obj/lsmod"
+		# localmodconfig asks about nothing new after olddefconfig; `yes ''` takes defaults if it does.
+		{ yes '' || true; } | kmake "$obj" LSMOD="$obj/lsmod" localmodconfig >>"$obj/config.log" 2>&1 ||
+			die "localmodconfig failed (log: $(rel "$obj")/config.log)"
+		(cd "$TREE" && scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
+			"$DEB_CONFIGS/qemu-guest.config") >>"$obj/config.log" 2>&1 || die "merge_config.sh failed"
+		kmake "$obj" olddefconfig >>"$obj/config.log" 2>&1 || die "olddefconfig failed"
+		expect "$obj/.config" "$DEB_CONFIGS/qemu-guest.config"
+		local m
+		for m in BINFMT_MISC SECURITY_APPARMOR; do
+			grep -E "^CONFIG_$m=[ym]" "$obj/.config" || die "trimmed config lost CONFIG_$m"
+		done
+		;;
+	*) die "unknown flavour '$flavour' (amd64 or qemu)" ;;
+	esac
+	info "$(grep -c '=y$' "$obj/.config") options built in, $(grep -c '=m$' "$obj/.config") modules"
+}
+
+cmd_debs() {
+	local flavour=$1 dir obj t0 version
+	dir=$(flavour_dir "$flavour")
+	obj=$dir/obj
+	lock_build
+	cmd_config "$flavour"
+	version=$(package_version)
+	rm -f "$dir"/*.deb "$dir"/*.buildinfo "$dir"/*.changes
+	step "building $flavour packages $version, nice $NICE, $JOBS jobs (log: $(rel "$dir")/build.log)"
+	t0=$SECONDS
+	run_logged "$dir/build.log" "deb-$flavour" nice -n "$NICE" \
+		make -C "$TREE" O="$obj" LOCALVERSION= -j"$JOBS" KDEB_PKGVERSION="$version" \
+		KDEB_SOURCENAME=linux-binfmtns bindeb-pkg || die "bindeb-pkg failed: $flavour (log: $(rel "$dir")/build.log)"
+	echo "$((SECONDS - t0))" >"$dir/build-time"
+	info "built in $((SECONDS - t0)) s:"
+	ls -s --block-size=M "$dir"/*.deb >&2
+}
+
+case "${1:-}" in
+config) cmd_config "${2:?usage: $0 config amd64|qemu}" ;;
+debs) cmd_debs "${2:?usage: $0 debs amd64|qemu}" ;;
+*) die "usage: $0 config|debs amd64|qemu" ;;
+esac
