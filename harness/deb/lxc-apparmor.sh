@@ -16,6 +16,8 @@ here=$(dirname "$(readlink -f "$0")")
 e2e=$(dirname "$here")/e2e
 # shellcheck source=harness/deb/common.sh
 . "$here/common.sh"
+# shellcheck source=harness/e2e/lxc-share.sh
+. "$e2e/lxc-share.sh"
 deps=$1
 logs=/run/results/lxc
 mkdir -p "$logs" /tmp/lxc-bin
@@ -44,12 +46,7 @@ run() {
 	# The template binds the host's library folders for a dynamic busybox; Debian's is static, and
 	# on the overlay root the read-only bind of /lib fails (EINVAL).
 	sed -i -E '/^lxc.mount.entry = \/(usr\/)?lib(64)? /d' "/var/lib/lxc/$name/config"
-	cat >>"/var/lib/lxc/$name/config" <<-CONF
-		lxc.mount.entry = /usr/bin/qemu-aarch64-static usr/bin/qemu-aarch64-static none bind,ro,create=file 0 0
-		lxc.mount.entry = /usr/libexec/qemu-binfmt usr/libexec/qemu-binfmt none bind,ro,create=dir 0 0
-		lxc.mount.entry = $deps/arm64 opt/arm64 none bind,ro,create=dir 0 0
-		lxc.mount.entry = $e2e opt/e2e none bind,ro,create=dir 0 0
-	CONF
+	lxc_share "/var/lib/lxc/$name/config" "$deps" "$e2e"
 	lxc-execute -n "$name" -l INFO -o "$logs/$name-execute.log" -- /opt/e2e/lxc-init.sh 2>&1 |
 		sed "s/^\([A-Z]*\)\te2e\tlxc:/\1\tdeb\t$name:/" | tee "$logs/$name.out"
 	lxc-destroy -n "$name" >/dev/null 2>&1

@@ -8,6 +8,8 @@ set -u
 here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=harness/e2e/common.sh
 . "$here/common.sh"
+# shellcheck source=harness/e2e/lxc-share.sh
+. "$here/lxc-share.sh"
 deps=$1 dir=$2
 logs=$dir/logs
 export HOME=$dir/home
@@ -23,17 +25,6 @@ create() {
 	fi
 }
 
-# share: read-only binds of qemu, the arm64 busybox and this folder (lxc-init.sh) into the
-# container, whose root is its own.
-share() {
-	cat >>"$cfg" <<-CONF
-		lxc.mount.entry = /usr/bin/qemu-aarch64-static usr/bin/qemu-aarch64-static none bind,ro,create=file 0 0
-		lxc.mount.entry = /usr/libexec/qemu-binfmt usr/libexec/qemu-binfmt none bind,ro,create=dir 0 0
-		lxc.mount.entry = $deps/arm64 opt/arm64 none bind,ro,create=dir 0 0
-		lxc.mount.entry = $here opt/e2e none bind,ro,create=dir 0 0
-	CONF
-}
-
 # execute: lxc-init.sh as the container's init. The vm kernel has no POSIX message queues: LXC's
 # optional mqueue mount fails, and says so.
 execute() {
@@ -42,7 +33,7 @@ execute() {
 }
 
 if create; then
-	share
+	lxc_share "$cfg" "$deps" "$here"
 	execute
 	lxc-destroy -n c >/dev/null 2>&1
 else
