@@ -38,26 +38,46 @@ objects() {
 }
 
 mkdir -p "$OUT"
-rm -rf "$WT"
+# The worktree stays between runs (under build/): checking out base again only rewrites the files
+# the series changed, so the next run's builds are incremental too.
 git -C "$TREE" worktree prune
-git -C "$TREE" worktree add -q --detach "$WT" "$BASE_TAG"
-trap 'git -C "$TREE" worktree remove --force "$WT" 2>/dev/null || true' EXIT
+if [ -e "$WT/.git" ]; then
+	git -C "$WT" checkout -q --force --detach "$BASE_TAG"
+else
+	rm -rf "$WT"
+	git -C "$TREE" worktree add -q --detach "$WT" "$BASE_TAG"
+fi
 mapfile -t objs < <(objects)
 mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$BASE_TAG..HEAD")
 step "bisect build: ${#commits[@]} commits x configs ($CONFIGS_BISECT): ${objs[*]}"
 for cfg in $CONFIGS_BISECT; do
 	BISECT_SRC=$WT "$H/host/build.sh" config "$VARIANT" "$OUT/$cfg" "$(extra_fragment "$cfg")"
 done
+# objects_in CFG: the objects of the series that configuration CFG builds at all (kernel/Makefile
+# has obj-$(CONFIG_USER_NS) += user_namespace.o: with USER_NS=n it does not even compile).
+objects_in() {
+	local obj name var
+	for obj in "${objs[@]}"; do
+		name=${obj##*/}
+		var=$(sed -nE "s/^obj-\\\$\((CONFIG_[A-Z0-9_]+)\)[[:space:]]*\+=(.*[[:space:]])?${name%.o}\\.o([[:space:]].*)?\$/\1/p" \
+			"$WT/${obj%/*}/Makefile" | head -1)
+		[ -z "$var" ] || grep -qE "^$var=[ym]" "$OUT/$1/.config" || continue
+		printf '%s\n' "$obj"
+	done
+}
+
 # findings LOG: the warnings and errors of a build log, without the path of the worktree and
 # without line numbers, which the series shifts; sorted, so that two builds can be compared.
+# Builds are incremental: a log only has the findings of the files a commit made recompile.
 findings() {
-	grep -E '(warning|error):' "$1" | sed -E "s#^$WT/##; s#^([^:]+):[0-9]+(:[0-9]+)?:#\1:#" | sort -u
+	{ grep -E '(warning|error):' "$1" || true; } | sed -E "s#^$WT/##; s#^([^:]+):[0-9]+(:[0-9]+)?:#\1:#" | sort -u
 }
 
 # The base tree already has W=1 warnings in these files (kernel-doc, mostly): a patch fails on
 # the ones it adds, and on any error.
 for cfg in $CONFIGS_BISECT; do
-	make -C "$WT" O="$OUT/$cfg" -j"$JOBS" W=1 "${objs[@]}" >"$OUT/$cfg/base.log" 2>&1 ||
+	mapfile -t cfg_objs < <(objects_in "$cfg")
+	make -C "$WT" O="$OUT/$cfg" -j"$JOBS" W=1 "${cfg_objs[@]}" >"$OUT/$cfg/base.log" 2>&1 ||
 		die "the base tree does not build in $cfg: see $(rel "$OUT/$cfg/base.log")"
 	findings "$OUT/$cfg/base.log" >"$OUT/$cfg/base.findings"
 	info "base, $cfg: $(grep -c . "$OUT/$cfg/base.findings") W=1 findings already there"
@@ -70,7 +90,8 @@ for c in "${commits[@]}"; do
 	for cfg in $CONFIGS_BISECT; do
 		log=$OUT/$cfg/$(git -C "$WT" rev-parse --short=12 HEAD).log
 		built=1
-		make -C "$WT" O="$OUT/$cfg" -j"$JOBS" W=1 "${objs[@]}" >"$log" 2>&1 || built=0
+		mapfile -t cfg_objs < <(objects_in "$cfg")
+		make -C "$WT" O="$OUT/$cfg" -j"$JOBS" W=1 "${cfg_objs[@]}" >"$log" 2>&1 || built=0
 		new=$(findings "$log" | comm -13 "$OUT/$cfg/base.findings" -)
 		if [ "$built" = 1 ] && [ -z "$new" ]; then
 			row PASS bisect "$cfg:$subject"
