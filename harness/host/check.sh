@@ -75,6 +75,7 @@ run_prefix() {
 	git -C "$TREE" checkout -q --detach "$prefix" || die "cannot check out the prefix in $(rel "$TREE")"
 	# shellcheck disable=SC2064 # expand now: back to this branch, however the step ends
 	trap "git -C '$TREE' checkout -q '$head'" EXIT
+	trap 'exit 130' INT TERM
 	if KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests; then
 		row PASS build prefix:kselftests >>"$ROWS"
 		if "$H/host/build.sh" kernel "$v"; then
@@ -98,7 +99,7 @@ run_prefix() {
 		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
 	fi
 	git -C "$TREE" checkout -q "$head"
-	trap - EXIT
+	trap - EXIT INT TERM
 }
 
 for v in $plan; do

@@ -128,6 +128,15 @@ cmd_tree() {
 	# Every kernel's build takes the kselftests' config fragments from ours' tree.
 	[ "$KERNEL" = ours ] || KERNEL=ours TREE_AS_IS=1 "$H/host/tree.sh" tree
 	ensure_base
+	# A make check stopped during its prefix step (check.sh) leaves the tree checked out at an
+	# earlier commit of the series branch, unchanged: back to the branch.
+	if [ -f "$STAMP" ] && ! git -C "$TREE" symbolic-ref -q HEAD >/dev/null &&
+		[ "$(git -C "$TREE" rev-parse -q --verify series)" = "$(cut -d' ' -f1 "$STAMP")" ] &&
+		git -C "$TREE" merge-base --is-ancestor HEAD series &&
+		[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+		warn "$(rel "$TREE") was left at $(git -C "$TREE" log -1 --format=%h HEAD) (a stopped make check): back to its series branch"
+		git -C "$TREE" checkout -q series
+	fi
 	if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null; then
 		if [ "$(cat "$TREE/.git/base-version" 2>/dev/null)" != "$(installed_version)" ]; then
 			unexported_work && [ -z "${FORCE:-}" ] &&
