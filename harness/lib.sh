@@ -40,7 +40,8 @@ KDIR=$BUILD/$KERNEL
 TREE=$KDIR/linux
 # The kselftests always come from our tree, whichever kernel runs them.
 OURS_TREE=$BUILD/ours/linux
-KSELFTEST=$BUILD/ours/kselftest
+# (KSELFTEST_DIR: another install, make check's prefix build's.)
+KSELFTEST=${KSELFTEST_DIR:-$BUILD/ours/kselftest}
 # The architecture, in one place: the image kbuild makes, where, and the QEMU that boots it.
 IMAGE_TARGET=bzImage
 IMAGE=arch/x86/boot/bzImage
@@ -54,7 +55,8 @@ kernel_image() { printf '%s\n' "$(variant_dir "$@")/$IMAGE"; }
 
 # --- variants: configs/<variant>.config; header lines say what each builds on and runs ----------
 #   # @extends: tinyconfig | <variant>   the configuration it starts from
-#   # @check: kselftest e2e              what `make check` builds it for and runs on it
+#   # @check: kselftest e2e              what `make check` builds it for and runs on it (prefix:
+#                                        first the series up to its `# layer 3` line, check.sh)
 #   # @default: yes                      the one make run, make test, bench and bisect use
 #   # @tests: binfmt_misc:binfmt_misc_stress_test ...   the kselftests make check runs on it (all)
 #   # @coverage: fs/binfmt_misc.c ...    built with gcov for these files; make check reports them
@@ -233,6 +235,18 @@ run_logged() {
 		printf '%s\n' "--- end ---" >&2
 	fi
 	return "$rc"
+}
+
+# cpu_seconds VAR: VAR set to the CPU time (user + system, whole seconds) this shell's finished
+# children have used so far: a step's cost apart from the machine's load (builds and guests print
+# theirs). `times` in this very shell (not in $(...), a subshell that has no children of its own).
+cpu_seconds() {
+	local f
+	f=$(mktemp)
+	times >"$f"
+	printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } }
+		END { printf "%.0f", t }' "$f")"
+	rm -f "$f"
 }
 
 # wait_timeout PID SECONDS: true once PID has exited, false if it still runs after SECONDS.

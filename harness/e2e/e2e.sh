@@ -4,7 +4,8 @@
 # instance, the host's table untouched.
 #   e2e.sh rows VARIANT   boot KERNEL's built VARIANT, print the result rows (check.sh calls this)
 #   e2e.sh check          build what is missing (tree, default variant), run, print the summary
-# E2E_TIMEOUT (seconds, default 300) bounds the guest. Results: build/<kernel>/e2e/<variant>/.
+# E2E_TIMEOUT (seconds, default 900: make check runs it on the debug kernel, KASAN under TCG)
+# bounds the guest. Results: build/<kernel>/e2e/<variant>/.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -13,7 +14,7 @@ e2e_rows() {
 	local variant=$1 res=$KDIR/e2e/$1
 	"$H/e2e/deps.sh"
 	step "booting $KERNEL $variant for the end-to-end container tools"
-	TIMEOUT=${E2E_TIMEOUT:-300} "$H/host/boot.sh" "$res" "$variant" "$H/e2e/job" "$BUILD/e2e-deps" || true
+	TIMEOUT=${E2E_TIMEOUT:-900} "$H/host/boot.sh" "$res" "$variant" "$H/e2e/job" "$BUILD/e2e-deps" || true
 	guest_rows e2e "$res" "$res/rows.tsv"
 }
 

@@ -80,6 +80,8 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 t0=$SECONDS
+c0=0 c1=0
+cpu_seconds c0
 qrc=0
 : >"$RES/console.log"
 timeout -k 5 "$TIMEOUT" "${qemu[@]}" -serial "file:$RES/console.log" </dev/null &
@@ -128,5 +130,6 @@ else
 fi
 [ -z "$splat" ] || { warn "$KERNEL $VARIANT kernel log has a splat:"; echo "$splat" >&2; }
 echo "$outcome" >"$RES/outcome"
-info "$KERNEL $VARIANT guest ran $((SECONDS - t0)) s: $outcome, job exit status $(cat "$RES/rc" 2>/dev/null || echo none)"
+cpu_seconds c1
+info "$KERNEL $VARIANT guest ran $((SECONDS - t0)) s (CPU $((c1 - c0)) s): $outcome, job exit status $(cat "$RES/rc" 2>/dev/null || echo none)"
 [ "$outcome" = ok ] && [ "$(cat "$RES/rc")" = 0 ]

@@ -78,7 +78,8 @@ gcov_flags() {
 }
 
 cmd_kernel() {
-	local variant=$1 out=$KDIR/$1 t0=$SECONDS targets gcov
+	local variant=$1 out=$KDIR/$1 t0=$SECONDS c0 c1 targets gcov
+	cpu_seconds c0
 	variant_chain "$variant" >/dev/null
 	[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
 	ensure_tools
@@ -98,11 +99,13 @@ cmd_kernel() {
 		make -s -C "$TREE" O="$out" "${gcov[@]}" INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install \
 			>>"$out/build.log" 2>&1 || die "modules_install failed: $KERNEL $variant (log: $(rel "$out")/build.log)"
 	fi
-	info "$KERNEL $variant built in $((SECONDS - t0)) s: $(rel "$(kernel_image "$variant")")${targets[1]:+ and modules}"
+	cpu_seconds c1
+	info "$KERNEL $variant built in $((SECONDS - t0)) s (CPU $((c1 - c0)) s): $(rel "$(kernel_image "$variant")")${targets[1]:+ and modules}"
 }
 
 cmd_selftests() {
-	local obj=$BUILD/ours/kselftest-obj
+	local obj=$BUILD/ours/kselftest-obj t0=$SECONDS c0 c1
+	cpu_seconds c0
 	[ -d "$OURS_TREE" ] || die "no tree at $(rel "$OURS_TREE"): run 'make tree' first"
 	ensure_tools
 	step "building kselftests ($SELFTESTS) from $(rel "$OURS_TREE")"
@@ -120,7 +123,8 @@ cmd_selftests() {
 		grep -E 'error:|\*\*\*' "$obj/build.log" | head -20 >&2
 		die "kselftest build failed (log: $(rel "$obj")/build.log)"
 	fi
-	info "installed in $(rel "$KSELFTEST")"
+	cpu_seconds c1
+	info "installed in $(rel "$KSELFTEST") in $((SECONDS - t0)) s (CPU $((c1 - c0)) s)"
 }
 
 case "${1:-}" in

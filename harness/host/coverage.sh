@@ -8,6 +8,10 @@
 #   coverage.sh summary GCOV_OUTPUT FILE   "LINES_PCT LINES BRANCHES_PCT BRANCHES" from gcov's
 #                                      report (gcov -b) on FILE
 #   coverage.sh uncovered GCOV_FILE    the lines an annotated source (NAME.c.gcov) marks never run
+#   coverage.sh union OUT GCOV_FILE...  lines of one source run by any of several kernels' runs
+#                                      (annotated sources of the same file, each kernel's own
+#                                      compilation: gcov cannot merge their counters): prints
+#                                      "LINES_PCT LINES", writes the lines none ran to OUT
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -27,6 +31,22 @@ cmd_summary() {
 # cmd_uncovered GCOV_FILE: the lines gcov marks never executed ("#####"), as "LINE:SOURCE".
 cmd_uncovered() {
 	awk -F: '$1 ~ /#####|=====/ { n = $2 + 0; src = $0; sub(/^[^:]*:[^:]*:/, "", src); printf "%d:%s\n", n, src }' "$1"
+}
+
+# cmd_union OUT GCOV_FILE...: a line counts when any of the files marks it as code, and is covered
+# when any ran it.
+cmd_union() {
+	local out=$1
+	shift
+	awk -F: '
+	$2 + 0 > 0 && $1 ~ /^ *([0-9]+\*?|#####|=====)$/ {
+		n = $2 + 0; code[n] = 1; if ($1 ~ /[0-9]/) ran[n] = 1
+		src = $0; sub(/^[^:]*:[^:]*:/, "", src); text[n] = src
+	}
+	END {
+		for (n in code) { total++; if (n in ran) covered++; else print n ":" text[n] | "sort -n > \"" out "\"" }
+		printf "%.2f %d\n", total ? 100 * covered / total : 0, total
+	}' out="$out" "$@"
 }
 
 cmd_rows() {
@@ -63,5 +83,6 @@ case "${1:-}" in
 rows) cmd_rows "${2:?usage: $0 rows VARIANT RESULTS}" "${3:?usage: $0 rows VARIANT RESULTS}" ;;
 summary) cmd_summary "${2:?usage: $0 summary GCOV_OUTPUT FILE}" "${3:?usage: $0 summary GCOV_OUTPUT FILE}" ;;
 uncovered) cmd_uncovered "${2:?usage: $0 uncovered GCOV_FILE}" ;;
-*) die "usage: $0 rows VARIANT RESULTS | summary GCOV_OUTPUT FILE | uncovered GCOV_FILE" ;;
+union) cmd_union "${2:?usage: $0 union OUT GCOV_FILE...}" "${@:3}" ;;
+*) die "usage: $0 rows VARIANT RESULTS | summary GCOV_OUTPUT FILE | uncovered GCOV_FILE | union OUT GCOV_FILE..." ;;
 esac

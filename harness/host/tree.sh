@@ -10,7 +10,9 @@
 STAMP=$TREE/.git/series-stamp
 
 installed_version() { dpkg-query -W -f='${Version}' "$BASE_PACKAGE" 2>/dev/null; }
-patches_hash() { cat "$PATCHES/series" "$PATCHES"/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1; }
+# (The first line changes when what the tree keeps of the series changes: a tree made by an older
+# harness is made again. v2: the series' comments as notes, harness/host/series-comments.sh.)
+patches_hash() { { echo v2; cat "$PATCHES/series" "$PATCHES"/*.patch 2>/dev/null; } | sha256sum | cut -d' ' -f1; }
 write_stamp() { printf '%s %s\n' "$(git -C "$TREE" rev-parse HEAD)" "$(patches_hash)" >"$STAMP"; }
 
 ensure_base() {
@@ -91,6 +93,8 @@ apply_series() {
 			die "patch $p does not apply to $BASE_PACKAGE $(installed_version) (files above)"
 		fi
 	done <"$PATCHES/series"
+	# The series' comment lines (layer markers) as notes on the commits they precede.
+	"$H/host/series-comments.sh" record "$TREE" "$BASE_TAG" "$PATCHES/series"
 	restore_cover_letter
 	write_stamp
 }
@@ -124,6 +128,15 @@ cmd_tree() {
 	# Every kernel's build takes the kselftests' config fragments from ours' tree.
 	[ "$KERNEL" = ours ] || KERNEL=ours TREE_AS_IS=1 "$H/host/tree.sh" tree
 	ensure_base
+	# A make check stopped during its prefix step (check.sh) leaves the tree checked out at an
+	# earlier commit of the series branch, unchanged: back to the branch.
+	if [ -f "$STAMP" ] && ! git -C "$TREE" symbolic-ref -q HEAD >/dev/null &&
+		[ "$(git -C "$TREE" rev-parse -q --verify series)" = "$(cut -d' ' -f1 "$STAMP")" ] &&
+		git -C "$TREE" merge-base --is-ancestor HEAD series &&
+		[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+		warn "$(rel "$TREE") was left at $(git -C "$TREE" log -1 --format=%h HEAD) (a stopped make check): back to its series branch"
+		git -C "$TREE" checkout -q series
+	fi
 	if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null; then
 		if [ "$(cat "$TREE/.git/base-version" 2>/dev/null)" != "$(installed_version)" ]; then
 			unexported_work && [ -z "${FORCE:-}" ] &&
@@ -152,7 +165,7 @@ cmd_series() {
 	[ -d "$TREE/.git" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
 	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 		die "$(rel "$TREE") has uncommitted edits: commit them there first (git -C $(rel "$TREE") commit)"
-	local p tmp cover=()
+	local p tmp lost cover=()
 	tmp=$(mktemp -d)
 	# shellcheck disable=SC2064 # expand now: the trap must name this folder
 	trap "rm -rf '$tmp'" EXIT
@@ -166,18 +179,22 @@ cmd_series() {
 	if [ -f "$tmp/$COVER" ]; then
 		sed -i "s/^Date: .*/Date: $(git -C "$TREE" log -1 --format=%aD)/" "$tmp/$COVER"
 	fi
+	for p in "$tmp"/*.patch; do
+		[ ! -f "$p" ] || [ "${p##*/}" = "$COVER" ] || echo "${p##*/}"
+	done >"$tmp/names"
+	"$H/host/series-comments.sh" write "$TREE" "$BASE_TAG" "$tmp/names" >"$tmp/series"
+	# A comment line of the series the export would lose (the tree was made by an older harness,
+	# or its commit was dropped) stops it, unless FORCE=1.
+	lost=$(comm -23 <(grep -E '^[[:space:]]*#' "$PATCHES/series" 2>/dev/null | sort) \
+		<(grep -E '^[[:space:]]*#' "$tmp/series" | sort))
+	[ -z "$lost" ] || [ -n "${FORCE:-}" ] ||
+		die "the export would drop these lines of $(rel "$PATCHES")/series (FORCE=1 drops them):"$'\n'"$lost"
 	mkdir -p "$PATCHES"
 	rm -f "$PATCHES"/*.patch
-	if compgen -G "$tmp/*.patch" >/dev/null; then
-		cp "$tmp"/*.patch "$PATCHES"/
-		for p in "$PATCHES"/*.patch; do
-			[ "${p##*/}" = "$COVER" ] || echo "${p##*/}"
-		done >"$PATCHES/series"
-	else
-		: >"$PATCHES/series"
-	fi
+	! compgen -G "$tmp/*.patch" >/dev/null || cp "$tmp"/*.patch "$PATCHES"/
+	cp "$tmp/series" "$PATCHES/series"
 	write_stamp
-	info "$(wc -l <"$PATCHES/series") patches; commit $(rel "$PATCHES") in this repository"
+	info "$(grep -cvE '^[[:space:]]*(#|$)' "$PATCHES/series") patches; commit $(rel "$PATCHES") in this repository"
 }
 
 case "${1:-}" in

@@ -58,15 +58,18 @@ expect tap:nameless-case "coll:b:case 1" "$(tap vm "$work/nameless.tap" | sed -n
 
 # --- variants: configs/*.config and their header lines ------------------------------------------
 expect variants:order "vm debug race" "$(variants | xargs)"
-expect variants:checked "vm debug race" "$(checked_variants | xargs)"
+expect variants:checked "debug race" "$(checked_variants | xargs)"
 expect variants:debug-chain "vm debug" "$(variant_chain debug | xargs)"
 expect variants:race-chain "vm race" "$(variant_chain race | xargs)"
-expect variants:vm-runs-e2e yes "$(variant_runs vm e2e && echo yes || echo no)"
-expect variants:debug-runs-no-e2e no "$(variant_runs debug e2e && echo yes || echo no)"
+expect variants:debug-runs-e2e yes "$(variant_runs debug e2e && echo yes || echo no)"
+expect variants:race-runs-no-e2e no "$(variant_runs race e2e && echo yes || echo no)"
+expect variants:race-builds-the-prefix yes "$(variant_runs race prefix && echo yes || echo no)"
+expect variants:debug-has-binfmt-misc-module yes "$(variant_chain debug | while read -r c; do variant_file "$c"; done | xargs grep -qx 'CONFIG_BINFMT_MISC=m' && echo yes)"
 expect variants:race-runs-only-what-races "binfmt_misc:binfmt_misc_stress_test binfmt_misc:binfmt_misc_lookup_test" \
 	"$(variant_field race tests)"
 expect variants:vm-runs-every-test "" "$(variant_field vm tests)"
 expect variants:debug-measures-coverage "fs/binfmt_misc.c" "$(variant_field debug coverage | cut -d' ' -f1)"
+expect variants:race-measures-coverage "fs/binfmt_misc.c" "$(variant_field race coverage)"
 # Every variant sees all the CPUs QEMU gives it (no ACPI: one), every checker kernel preempts.
 for v in vm debug race; do
 	expect "variants:$v-acpi" yes "$(variant_chain "$v" | while read -r c; do variant_file "$c"; done | xargs grep -qx 'CONFIG_ACPI=y' && echo yes)"
@@ -82,7 +85,7 @@ printf '# a made-up variant\n# @extends: debug\n# @check: kselftest\nCONFIG_PREE
 (
 	CONFIGS=$work/configs BUILD=$work/build OURS_TREE=$work/build/ours/linux
 	expect variants:new-file-listed "vm debug race x" "$(variants | xargs)"
-	expect variants:new-file-checked "vm debug race x" "$(checked_variants | xargs)"
+	expect variants:new-file-checked "debug race x" "$(checked_variants | xargs)"
 	expect variants:new-file-fragments "config vm.config debug.config x.config" \
 		"$(variant_fragments x | xargs -n1 basename | xargs)"
 	printf '# @extends: y2\n' >"$CONFIGS/y1.config"
@@ -155,6 +158,37 @@ expect coverage:figures-of-the-file "75.00 8 50.00 4" "$("$H/host/coverage.sh" s
 expect coverage:file-without-branches "40.00 5 - 0" "$("$H/host/coverage.sh" summary "$C/gcov.txt" include/linux/refcount.h)"
 expect coverage:file-not-reported "" "$("$H/host/coverage.sh" summary "$C/gcov.txt" kernel/ucount.c)"
 expect coverage:uncovered-lines "5 11" "$("$H/host/coverage.sh" uncovered "$C/binfmt_misc.c.gcov" | cut -d: -f1 | xargs)"
+# The union of two kernels' runs of the same source: the other ran line 5.
+sed 's/^    #####:    5:/        1:    5:/' "$C/binfmt_misc.c.gcov" >"$work/other.c.gcov"
+expect coverage:union-of-two-runs "87.50 8" "$("$H/host/coverage.sh" union "$work/union.uncovered" "$C/binfmt_misc.c.gcov" "$work/other.c.gcov")"
+expect coverage:union-uncovered "11" "$(cut -d: -f1 "$work/union.uncovered" | xargs)"
+
+# --- the series' comment lines (layer markers): kept with their commits through a rebase ------
+g() { git -C "$work/tree" "$@"; }
+comments() { "$H/host/series-comments.sh" "$1" "$work/tree" base "${@:2}"; }
+mkdir -p "$work/tree"
+g init -q -b series
+g config user.name t
+g config user.email t@t
+for i in 1 2 3 4; do
+	echo "$i" >"$work/tree/f$i"
+	g add "f$i"
+	g commit -q -m "patch $i"
+done
+g tag base HEAD~3
+printf '%s\n' 2.patch '# layer 2: the feature' 3.patch '# layer 3: ours' '# each droppable' 4.patch '# end' >"$work/series"
+comments record "$work/series"
+printf '%s\n' 2.patch 3.patch 4.patch >"$work/names"
+expect series-comments:written-back "$(cat "$work/series")" "$(comments write "$work/names")"
+expect series-comments:find-layer-3 "patch 4" "$(g log -1 --format=%s "$(comments find '^# layer 3')")"
+expect series-comments:find-none "" "$(comments find '^# layer 9')"
+# A rebase puts patch 4 before patch 3 and rewords patch 3: the comments follow their commits.
+GIT_SEQUENCE_EDITOR="sed -i -e '2{h;d}' -e '3{G;s/\npick/\nreword/}'" GIT_EDITOR="sed -i 1s/.*/patch-three/" \
+	g rebase -q -i base >/dev/null 2>&1 || g rebase --abort >/dev/null 2>&1 || true
+expect series-comments:rebased "patch 2|patch 4|patch-three" "$(g log --reverse --format=%s base..HEAD | paste -sd'|')"
+expect series-comments:follow-the-rebase \
+	"$(printf '%s\n' 2.patch '# layer 3: ours' '# each droppable' 3.patch '# layer 2: the feature' 4.patch '# end')" \
+	"$(comments write "$work/names")"
 
 # --- the summary's closing line -------------------------------------------------------------
 { row PASS a x; row FAIL a y; row SKIP b z; row PASS b w; row NOTE b n "a measurement"; } >"$work/summary.tsv"
