@@ -4,8 +4,8 @@
 # and run harness/deb/job in it; rows in build/ours/deb/check/rows.tsv, then the summary.
 # Builds nothing: the packages must exist (make deb-qemu). FLAVOUR=stock boots Debian's own
 # kernel instead (harness/deb/stock.sh): the same rows without the series. CHECK_DEB_TIMEOUT
-# (seconds, default 1800) bounds the guest; CHECK_DEB_ROWS (boot userns e2e lxc lxd; default all)
-# picks row groups.
+# (seconds, default 1800) bounds the guest; CHECK_DEB_ROWS (boot userns e2e lxc lxd nested podman;
+# default all) picks row groups.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -24,7 +24,7 @@ flock -n 9 || die "another make check-deb FLAVOUR=$FLAVOUR is running"
 "$H/e2e/deps.sh"
 # What Debian 12 installs for AppArmor, and the container tools the rows use, on the host's root
 # the guest boots (the guest loads the profiles; the host's kernel is not touched).
-apt_install apparmor lxc lxd lxcfs uidmap systemd qemu-user-static binfmt-support busybox-static
+apt_install apparmor lxc lxd lxcfs uidmap systemd qemu-user-static binfmt-support busybox-static podman crun
 step "booting $(basename "${debs[0]}" .deb) with systemd (log: $(rel "$res")/console.log)"
 if [ "$FLAVOUR" = stock ]; then
 	install=(check_deb.modules="$(echo "$dir"/root/lib/modules/*)")

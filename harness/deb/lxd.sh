@@ -5,10 +5,12 @@
 #   lxd:sees       what a container finds at /proc/sys/fs/binfmt_misc (LXD binds the host's there);
 #   lxd-default:*  with LXD's own AppArmor profile, mount -t binfmt_misc (its rule
 #                  `mount fstype=binfmt_misc -> /proc/sys/fs/binfmt_misc/,`) and register, refused
-#                  by `deny /proc/sys/fs/binfmt_misc/{,**} rwklx,` (the row checks the rule is in
-#                  /usr/bin/lxd, where LXD 5.0 keeps its profile template);
+#                  by `deny /proc/sys/fs/binfmt_misc/{,**} rwklx,` and the two rules LXC's profile
+#                  refuses it with (the row checks they are in /usr/bin/lxd, where LXD 5.0 keeps
+#                  its profile template);
 #   lxd-c1:*, lxd-c2:*  what a user configures: raw.lxc `lxc.apparmor.profile=lxc-container-binfmt`
-#                  (the profile apparmor-binfmt.sh loads): each container mounts its own instance,
+#                  (the profile apparmor-binfmt.sh loads): LXD's bind of the host's instance stays
+#                  read-only to them (lxd-c1:host-readonly); each container mounts its own instance,
 #                  registers qemu-aarch64 and an entry of its own, runs the arm64 busybox, and
 #                  sees only its own entries.
 #   lxd.sh DEPS_DIR   (root, initial namespaces)
@@ -60,45 +62,59 @@ preseed() {
 	YAML
 }
 # start: LXD on a tmpfs, a dir storage pool, no network; the image; c0 with LXD's own profile, c1
-# and c2 with lxc-container-binfmt.
+# and c2 with lxc-container-binfmt, set at launch (a clean `lxc restart` would wait for ever: the
+# image's init, busybox sleep, ignores the SIGPWR LXD stops it with).
+binfmt=lxc.apparmor.profile=lxc-container-binfmt
 start() {
+	# lxd.socket, started at boot, has its socket file in /var/lib/lxd: a tmpfs mounted over it
+	# hides the file, and `lxd waitready` (lxd.service's ExecStartPost) waits for it until its
+	# timeout, 10 minutes. So: socket off, tmpfs, socket and daemon on.
 	step "loading lxc-container-binfmt" "$here/apparmor-binfmt.sh" &&
+		step "systemctl stop lxd.socket" systemctl stop lxd.socket &&
 		step "tmpfs on /var/lib/lxd" mount -t tmpfs -o mode=0711 lxd /var/lib/lxd &&
-		step "systemctl start lxd" systemctl start lxd.service &&
+		step "systemctl start lxd.socket lxd.service" systemctl start lxd.socket lxd.service &&
 		step "lxd init --preseed (dir pool, no network)" preseed &&
 		step "image" image &&
 		step "lxc image import" lxc image import "$img.tar.gz" --alias check-busybox &&
-		step "lxc launch c0 c1 c2" lxc launch check-busybox c0 &&
-		step "" lxc launch check-busybox c1 && step "" lxc launch check-busybox c2 &&
-		step "raw.lxc for c1, c2" lxc config set c1 raw.lxc 'lxc.apparmor.profile=lxc-container-binfmt' &&
-		step "" lxc config set c2 raw.lxc 'lxc.apparmor.profile=lxc-container-binfmt' &&
-		step "lxc restart c1 c2" lxc restart c1 c2
+		step "lxc launch c0" lxc launch check-busybox c0 &&
+		step "lxc launch c1 c2 with raw.lxc $binfmt" lxc launch check-busybox c1 -c raw.lxc="$binfmt" &&
+		step "" lxc launch check-busybox c2 -c raw.lxc="$binfmt"
 }
 
 inside() { local c=$1; shift; lxc exec "$c" -- /opt/check/lxd-inside.sh "$@"; }
 
 if ! start; then
+	# Where the daemon is, if it hangs: Go prints every goroutine's stack on SIGQUIT.
+	pid=$(systemctl show -P MainPID lxd.service)
+	[ "${pid:-0}" = 0 ] || kill -QUIT "$pid"
 	journalctl -u lxd --no-pager >"$logs/lxd.journal" 2>&1
 	cp /var/log/lxd/lxd.log "$logs/" 2>/dev/null
 	tail -n 3 "$logs/setup.log"
 	for n in $names; do row FAIL "$n" "LXD setup failed: $(tail -n 1 "$logs/setup.log")"; done
 	exit 0
 fi
-row PASS lxd:start "LXD $(lxd --version): image imported, c0 (LXD's profile), c1, c2 running, $(lxc exec c0 -- cat /proc/self/uid_map | tr -s ' ')"
+# label C: the AppArmor label of container C's init, as the host sees it (inside, LXD's
+# AppArmor namespace makes it say "unconfined").
+label() { cat "/proc/$(lxc info "$1" | awk '/^PID:/ { print $2 }')/attr/current" 2>&1; }
+row PASS lxd:start "LXD $(lxd --version): image imported, c0 (LXD's profile), c1, c2 running, uid_map$(lxc exec c0 -- /bin/busybox cat /proc/self/uid_map | tr -s ' '), labels: c0 $(label c0), c1 $(label c1)"
 inside c0 sees
 inside c0 mount lxd-default
 default=$(inside c0 register lxd-default)
-rule='deny /proc/sys/fs/binfmt_misc/{,**} rwklx,'
+# Three deny rules of LXD's template cover register; lxc-container-binfmt has none of them.
+rules=('deny /proc/sys/fs/binfmt_misc/{,**} rwklx,' 'deny /proc/sys/fs/** wklx,' 'deny /proc/sys/[^kn]*{,/**} wklx,')
+missing=""
+for rule in "${rules[@]}"; do grep -qaF "$rule" /usr/bin/lxd || missing+=" '$rule'"; done
 case $default in
 *"FAIL	deb	lxd-default:register	register refused:"*"Permission denied"*)
-	if grep -qaF "$rule" /usr/bin/lxd; then
-		row PASS lxd-default:register "refused (EACCES) under LXD's profile ($(lxc exec c0 -- cat /proc/self/attr/current)), by its rule '$rule'"
+	if [ -z "$missing" ]; then
+		row PASS lxd-default:register "refused (EACCES) under LXD's profile ($(label c0)), by its rules '${rules[0]}', '${rules[1]}' and '${rules[2]}'"
 	else
-		row FAIL lxd-default:register "refused, but '$rule' is not in /usr/bin/lxd"
+		row FAIL lxd-default:register "refused, but not in /usr/bin/lxd:$missing"
 	fi
 	;;
 *) printf '%s\n' "$default" | grep 'lxd-default:register' || row FAIL lxd-default:register "no row" ;;
 esac
+inside c1 host lxd-c1
 for c in c1 c2; do
 	inside "$c" mount "lxd-$c"
 	inside "$c" register "lxd-$c"
