@@ -60,6 +60,8 @@ kernel_image() { printf '%s\n' "$(variant_dir "$@")/$IMAGE"; }
 #   # @default: yes                      the one make run, make test, bench and bisect use
 #   # @tests: binfmt_misc:binfmt_misc_stress_test ...   the kselftests make check runs on it (all)
 #   # @coverage: fs/binfmt_misc.c ...    built with gcov for these files; make check reports them
+#   # @kcsan: series                     KCSAN instruments only the C files the series changes
+#   # @env: NAME=VALUE ...               the environment of its kselftests in the guest
 variant_file() { printf '%s\n' "$CONFIGS/$1.config"; }
 # variant_field VARIANT KEY: the value of the variant's `# @KEY:` header line, or nothing.
 variant_field() { sed -n "s/^# @$2: *//p" "$(variant_file "$1")" | head -n 1; }

@@ -77,8 +77,28 @@ gcov_flags() {
 	done
 }
 
+# kcsan_flags VARIANT: for a variant whose @kcsan line says `series`, the make variables that
+# give KCSAN's instrumentation to the C files the series changes (harness/host/kcsan.sh sources)
+# and to nothing else, the way gcov_flags does for gcov. The races the series can have are
+# between its own functions (exec's lookup against register, remove, clear and umount, all in
+# fs/binfmt_misc.c), and a watchpoint there also sees a value changed under it by code that is
+# not instrumented; instrumenting the whole kernel made the race kernel's build and guest about
+# twice as slow for reports outside the series, which do not fail the run anyway.
+kcsan_flags() {
+	local f
+	case $(variant_field "$1" kcsan) in
+	'' | all) return 0 ;;
+	series) ;;
+	*) die "$(rel "$(variant_file "$1")"): @kcsan is 'series' or 'all'" ;;
+	esac
+	echo KCSAN_SANITIZE=n
+	for f in $("$H/host/kcsan.sh" sources); do
+		printf 'KCSAN_SANITIZE_%s.o=y\n' "$(basename "$f" .c)"
+	done
+}
+
 cmd_kernel() {
-	local variant=$1 out=$KDIR/$1 t0=$SECONDS c0 c1 targets gcov
+	local variant=$1 out=$KDIR/$1 t0=$SECONDS c0 c1 targets gcov kcsan
 	cpu_seconds c0
 	variant_chain "$variant" >/dev/null
 	[ -d "$TREE" ] || die "no tree at $(rel "$TREE"): run 'make tree' first"
@@ -87,6 +107,8 @@ cmd_kernel() {
 	targets=("$IMAGE_TARGET")
 	grep -qx 'CONFIG_MODULES=y' "$out/.config" && targets+=(modules)
 	mapfile -t gcov < <(gcov_flags "$variant")
+	mapfile -t kcsan < <(kcsan_flags "$variant")
+	gcov+=("${kcsan[@]}")
 	if [ ${#gcov[@]} -gt 0 ] && ! grep -qx 'CONFIG_GCOV_KERNEL=y' "$out/.config"; then
 		die "$(rel "$(variant_file "$variant")") has a @coverage line but no CONFIG_GCOV_KERNEL=y"
 	fi

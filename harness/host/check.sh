@@ -3,7 +3,8 @@
 # the kselftests build, then for each variant `make check` runs (configs/*.config with a
 # `# @check:` line, in order): its kernel builds, a guest runs what the line names (kselftest,
 # e2e), every guest run gives rows (harness/lib.sh guest_rows); then the summary table and the
-# closing 'N passed, N failed' line.
+# closing 'N passed, N failed' line. Kernels build in the background while guests run (one build
+# and one guest at a time; see start_build).
 # Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
 # (default: the variants with a @check line; a variant named here runs its kselftests even
 # without one), TESTS (COLLECTION:TEST names, default each variant's @tests line, else all; no
@@ -49,76 +50,94 @@ run_kselftests() {
 	local v=$1 res=$OUT/$1 tests=${TESTS:-$(variant_field "$1" tests)}
 	step "booting $KERNEL $v and running the kselftests${tests:+ ($tests)}"
 	# shellcheck disable=SC2086 # a list of names
-	TIMEOUT=${TIMEOUT:-1800} "$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" "$KSELFTEST" $tests || true
+	TIMEOUT=${TIMEOUT:-1800} GUEST_ENV=$(variant_field "$v" env) \
+		"$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" "$KSELFTEST" $tests || true
 	"$H/host/report.sh" tap "$v" "$res/tap.txt" >"$res/rows.tsv"
 	guest_rows "$v" "$res" "$res/rows.tsv" >>"$ROWS"
 	[ -z "$(variant_field "$v" coverage)" ] || "$H/host/coverage.sh" rows "$v" "$res" >>"$ROWS"
 }
 
-# The series' prefix: its patches up to the `# layer 3` line of the series (the feature with
-# mainline's semantics, without our improvements), built on the variant whose @check line says
-# `prefix`, in the variant's own build folder, before the whole series: the tree is checked out
-# at the prefix and back, which gives new mtimes only to the files the later patches change, so
-# the variant's build after it recompiles only what they touch. Its tests are all binfmt_misc
-# suites that exist at the prefix (one that needs a later patch fails: a bug of the series). Rows: group prefix:VARIANT, builds prefix:kernel-VARIANT and prefix:kselftests.
-run_prefix() {
-	local v=$1 g=prefix:$1 first prefix head res=$OUT/prefix-$1 t tests=()
-	first=$("$H/host/series-comments.sh" find "$TREE" "$BASE_TAG" '^# layer 3:')
-	if [ -z "$first" ]; then
-		row NOTE "$g" layers "$(rel "${PATCHES:-patches}")/series has no '# layer 3:' line: no prefix build" >>"$ROWS"
+# Kernel builds run in the background while guests run: a TCG guest keeps about one of the two
+# cores busy, a build both, so a build beside a guest uses the core the guest leaves idle. The
+# builds take turns (one flock), in the order they were started; start_build VARIANT starts one,
+# built VARIANT waits for it and writes its row.
+declare -A build_pid=()
+start_build() {
+	(
+		flock 8
+		exec "$H/host/build.sh" kernel "$1"
+	) 8>"$OUT/.build-turn" &
+	build_pid[$1]=$!
+}
+built() {
+	if wait "${build_pid[$1]}"; then
+		row PASS build "kernel-$1" >>"$ROWS"
 		return 0
 	fi
-	prefix=$(git -C "$TREE" rev-parse "$first^")
+	row FAIL build "kernel-$1" "see $(rel "$KDIR/$1")/build.log" >>"$ROWS"
+	return 1
+}
+
+# The series' prefix: its patches up to the `# layer 3` line of the series (the feature with
+# mainline's semantics, without our improvements), built on the variants whose @check line says
+# `prefix`, in the variant's own build folder, before the whole series: the tree is checked out
+# at the prefix and back, which gives new mtimes only to the files the later patches change, so
+# the variant's build after it recompiles only what they touch. build_prefix VARIANT builds it
+# (the kselftests at the prefix, in build/ours/kselftest-prefix, and the kernel); test_prefix
+# VARIANT runs every binfmt_misc suite that exists at the prefix (one that needs a later patch
+# fails: a bug of the series). Rows: group prefix:VARIANT, builds prefix:kernel-VARIANT and
+# prefix:kselftests.
+prefix_commit() {
+	local first
+	first=$("$H/host/series-comments.sh" find "$TREE" "$BASE_TAG" '^# layer 3:')
+	[ -n "$first" ] && git -C "$TREE" rev-parse "$first^"
+}
+build_prefix() {
+	local v=$1 prefix head ok=0
+	prefix=$(prefix_commit) || {
+		row NOTE "prefix:$v" layers "$(rel "${PATCHES:-patches}")/series has no '# layer 3:' line: no prefix build" >>"$ROWS"
+		return 1
+	}
 	head=$(git -C "$TREE" symbolic-ref -q --short HEAD || git -C "$TREE" rev-parse HEAD)
 	step "the series' prefix on $v: $(git -C "$TREE" log -1 --format='%h %s' "$prefix")"
 	git -C "$TREE" checkout -q --detach "$prefix" || die "cannot check out the prefix in $(rel "$TREE")"
 	# shellcheck disable=SC2064 # expand now: back to this branch, however the step ends
 	trap "git -C '$TREE' checkout -q '$head'" EXIT
 	trap 'exit 130' INT TERM
-	if KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests; then
-		row PASS build prefix:kselftests >>"$ROWS"
-		if "$H/host/build.sh" kernel "$v"; then
-			row PASS build "prefix:kernel-$v" >>"$ROWS"
-			# Every binfmt_misc suite the prefix has, not only the variant's @tests: the
-			# prefix is proven by the tests of its own layers.
-			for t in ${TESTS:-$(grep '^binfmt_misc:' "$KDIR/kselftest-prefix/kselftest-list.txt")}; do
-				grep -qx "$t" "$KDIR/kselftest-prefix/kselftest-list.txt" && tests+=("$t")
-			done
-			if [ ${#tests[@]} -eq 0 ]; then
-				row NOTE "$g" tests "none of the tests exists at the prefix" >>"$ROWS"
-			else
-				step "booting $KERNEL $v at the prefix and running its kselftests${tests[*]:+ (${tests[*]})}"
-				TIMEOUT=${TIMEOUT:-1800} "$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" \
-					"$KDIR/kselftest-prefix" "${tests[@]}" || true
-				"$H/host/report.sh" tap "$g" "$res/tap.txt" >"$res/rows.tsv"
-				guest_rows "$g" "$res" "$res/rows.tsv" >>"$ROWS"
-			fi
-		else
-			row FAIL build "prefix:kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
-		fi
-	else
+	if ! KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests; then
 		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+	elif ! "$H/host/build.sh" kernel "$v"; then
+		row PASS build prefix:kselftests >>"$ROWS"
+		row FAIL build "prefix:kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
+	else
+		row PASS build prefix:kselftests >>"$ROWS"
+		row PASS build "prefix:kernel-$v" >>"$ROWS"
+		ok=1
 	fi
 	git -C "$TREE" checkout -q "$head"
 	trap - EXIT INT TERM
+	[ "$ok" = 1 ]
+}
+test_prefix() {
+	local v=$1 g=prefix:$1 res=$OUT/prefix-$1 tests=()
+	# Every binfmt_misc suite the prefix has, not only the variant's @tests: the prefix is
+	# proven by the tests of its own layers.
+	mapfile -t tests < <(grep '^binfmt_misc:' "$KDIR/kselftest-prefix/kselftest-list.txt")
+	if [ ${#tests[@]} -eq 0 ]; then
+		row NOTE "$g" tests "none of the tests exists at the prefix" >>"$ROWS"
+		return 0
+	fi
+	step "booting $KERNEL $v at the prefix and running its kselftests (${tests[*]})"
+	TIMEOUT=${TIMEOUT:-1800} "$H/host/boot.sh" "$res" "$v" "$H/guest/jobs/kselftest" \
+		"$KDIR/kselftest-prefix" "${tests[@]}" || true
+	"$H/host/report.sh" tap "$g" "$res/tap.txt" >"$res/rows.tsv"
+	guest_rows "$g" "$res" "$res/rows.tsv" >>"$ROWS"
 }
 
-for v in $plan; do
-	jobs=$(variant_field "$v" check)
-	[ -n "$jobs" ] || jobs=kselftest
-	if variant_runs "$v" prefix; then
-		if [ -z "$TESTS" ] && [ "${PREFIX:-1}" != 0 ] && [ -n "$PATCHES" ]; then
-			run_prefix "$v"
-		fi
-		# A variant that is there for the prefix only is not built at the whole series.
-		[ "$jobs" != prefix ] || continue
-	fi
-	if ! "$H/host/build.sh" kernel "$v"; then
-		row FAIL build "kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
-		continue
-	fi
-	row PASS build "kernel-$v" >>"$ROWS"
-	for job in $jobs; do
+# run_jobs VARIANT: what its @check line names, on its kernel of the whole series.
+run_jobs() {
+	local v=$1 job
+	for job in $(variant_field "$v" check); do
 		case $job in
 		kselftest) run_kselftests "$v" ;;
 		prefix) ;;
@@ -130,6 +149,42 @@ for v in $plan; do
 		*) die "$(rel "$(variant_file "$v")"): unknown job '$job' in its @check line" ;;
 		esac
 	done
+	[ -n "$(variant_field "$v" check)" ] || run_kselftests "$v"
+}
+
+# The order: the prefix kernels first (the tree at the prefix), then the other kernels build at
+# the whole series while the prefix guests run; a prefix variant's kernel is built again at the
+# whole series once its prefix guest is done (the guest boots that build folder's kernel and
+# modules). Guests run one at a time, each as soon as its kernel is there.
+prefixed=() others=()
+for v in $plan; do
+	if variant_runs "$v" prefix && [ -z "$TESTS" ] && [ "${PREFIX:-1}" != 0 ] && [ -n "$PATCHES" ]; then
+		prefixed+=("$v")
+	else
+		others+=("$v")
+	fi
+done
+ready=()
+for v in "${prefixed[@]}"; do
+	build_prefix "$v" && ready+=("$v")
+done
+# A build still running when this script stops (an error, ^C) stops too.
+# shellcheck disable=SC2317 # called from the traps
+stop_builds() { local p; for p in "${build_pid[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap stop_builds EXIT
+trap 'exit 130' INT TERM
+for v in "${others[@]}"; do
+	# A variant that is there for the prefix only is not built at the whole series.
+	[ "$(variant_field "$v" check)" = prefix ] || start_build "$v"
+done
+for v in "${prefixed[@]}"; do
+	case " ${ready[*]} " in *" $v "*) test_prefix "$v" ;; esac
+	# A variant that is there for the prefix only is not built at the whole series.
+	[ "$(variant_field "$v" check)" = prefix ] || start_build "$v"
+done
+for v in "${others[@]}" "${prefixed[@]}"; do
+	[ -n "${build_pid[$v]:-}" ] || continue
+	built "$v" && run_jobs "$v"
 done
 
 # A file more than one variant measures: the lines the runs of all of them ran (gcov on a debug

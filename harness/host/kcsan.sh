@@ -3,6 +3,8 @@
 # code the series adds or changes (they fail the run, as any splat does) and those elsewhere in
 # the kernel (listed in the summary, not counted). boot.sh calls it on every run; a kernel
 # without KCSAN has no report and gets empty files.
+#   kcsan.sh sources                    the kernel C files the series changes (build.sh instruments
+#                                       only these on a variant whose @kcsan line says `series`)
 #   kcsan.sh functions VARIANT          "FUNCTION<TAB>FILE" for each function defined in a C file
 #                                       the series changes, from VARIANT's objects (KERNEL's build)
 #   kcsan.sh classify FUNCTIONS OUT LOG...   OUT/kcsan.tsv: one line per distinct report,
@@ -72,8 +74,9 @@ cmd_classify() {
 }
 
 case "${1:-}" in
+sources) series_sources ;;
 functions) cmd_functions "${2:?usage: $0 functions VARIANT}" ;;
 classify) cmd_classify "${2:?usage: $0 classify FUNCTIONS OUT LOG...}" "${3:?usage: $0 classify FUNCTIONS OUT LOG...}" "${@:4}" ;;
 strip) shift && cmd_strip "$@" ;;
-*) die "usage: $0 functions VARIANT | classify FUNCTIONS OUT LOG... | strip LOG..." ;;
+*) die "usage: $0 sources | functions VARIANT | classify FUNCTIONS OUT LOG... | strip LOG..." ;;
 esac

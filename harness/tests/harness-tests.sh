@@ -61,8 +61,8 @@ expect variants:order "vm debug race" "$(variants | xargs)"
 expect variants:checked "debug race" "$(checked_variants | xargs)"
 expect variants:debug-chain "vm debug" "$(variant_chain debug | xargs)"
 expect variants:race-chain "vm race" "$(variant_chain race | xargs)"
-expect variants:debug-runs-e2e yes "$(variant_runs debug e2e && echo yes || echo no)"
-expect variants:race-runs-no-e2e no "$(variant_runs race e2e && echo yes || echo no)"
+expect variants:debug-runs-no-e2e no "$(variant_runs debug e2e && echo yes || echo no)"
+expect variants:race-runs-e2e yes "$(variant_runs race e2e && echo yes || echo no)"
 expect variants:race-builds-the-prefix yes "$(variant_runs race prefix && echo yes || echo no)"
 expect variants:debug-has-binfmt-misc-module yes "$(variant_chain debug | while read -r c; do variant_file "$c"; done | xargs grep -qx 'CONFIG_BINFMT_MISC=m' && echo yes)"
 expect variants:race-runs-only-what-races "binfmt_misc:binfmt_misc_stress_test binfmt_misc:binfmt_misc_lookup_test" \
@@ -70,6 +70,7 @@ expect variants:race-runs-only-what-races "binfmt_misc:binfmt_misc_stress_test b
 expect variants:vm-runs-every-test "" "$(variant_field vm tests)"
 expect variants:debug-measures-coverage "fs/binfmt_misc.c" "$(variant_field debug coverage | cut -d' ' -f1)"
 expect variants:race-measures-coverage "fs/binfmt_misc.c" "$(variant_field race coverage)"
+expect variants:race-instruments-the-series "series" "$(variant_field race kcsan)"
 # Every variant sees all the CPUs QEMU gives it (no ACPI: one), every checker kernel preempts.
 for v in vm debug race; do
 	expect "variants:$v-acpi" yes "$(variant_chain "$v" | while read -r c; do variant_file "$c"; done | xargs grep -qx 'CONFIG_ACPI=y' && echo yes)"
