@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Droppable: a distribution takes any subset of the series' improvements, in order. Each
 # `# improvement: NAME: what` line of ours' series file starts one (its patches run to the next
-# comment line or the end); `(needs NAME)` names an earlier one it is built on, which a subset
+# such line or the end); `(needs NAME)` names an earlier one it is built on, which a subset
 # must then take too. For every such subset, in a worktree of its own at the commit before the
 # first improvement, apply the subset's patch files with plain `git apply` (no 3-way merge, no
 # fuzz), as a distribution's tooling would; then build the objects the improvements touch with
