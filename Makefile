@@ -7,7 +7,7 @@ H := harness
 export KERNEL VARIANTS TESTS
 
 .PHONY: help run shell check test peer lint test-harness list-tests list-variants tree series \
-	build bisect checkpatch check-e2e bench clean deb deb-qemu check-deb
+	build bisect droppable checkpatch check-e2e bench clean deb deb-qemu check-deb
 help:
 	@echo "make run          build the patched kernel, boot it, run the narrated demo"
 	@echo "make shell        the same kernel with an interactive guest shell"
@@ -21,6 +21,7 @@ help:
 	@echo "make series       export build/ours/linux's commits to patches/6.1"
 	@echo "make build        build every variant's kernel and the kselftests"
 	@echo "make bisect       build every patch in 4 configs (BINFMT_MISC=y/m/n, USER_NS=n) with W=1"
+	@echo "make droppable    apply every subset of the series' improvements on its own, build the single drops"
 	@echo "make checkpatch   checkpatch --strict on every patch"
 	@echo "make check-e2e    real container tools (qemu-user-static, systemd-binfmt, update-binfmts, LXC) in the guest"
 	@echo "make deb          Debian packages: Debian's 6.1 amd64 config + the series (hours on 2 cores)"
@@ -57,6 +58,8 @@ build:
 		for v in $${VARIANTS:-$$($(H)/host/variants.sh all)}; do $(H)/host/build.sh kernel $$v || exit 1; done
 bisect:
 	@mkdir -p build && $(H)/host/bisect.sh >build/bisect.tsv; $(H)/host/report.sh summary build/bisect.tsv
+droppable:
+	@$(H)/host/tree.sh tree && mkdir -p build && $(H)/host/droppable.sh >build/droppable.tsv; $(H)/host/report.sh summary build/droppable.tsv
 checkpatch:
 	@$(H)/host/tree.sh tree && $(H)/host/checkpatch.sh >build/checkpatch.tsv && $(H)/host/report.sh summary build/checkpatch.tsv
 check-e2e:
