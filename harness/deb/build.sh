@@ -10,8 +10,9 @@
 # A stopped build goes on where it stopped: build/ours/deb/FLAVOUR/obj is kept (remove the folder
 # to start over) and kbuild compiles only what is missing or changed; stop it with Ctrl-C or
 # `kill PID` of this script (run_logged then stops every make and compiler under it). Each run
-# appends a line to build-sessions (start, seconds, CPU seconds, objects compiled, outcome);
-# build-time is the sum of the seconds of the runs that made the last packages.
+# appends a line to build-sessions (start, seconds, CPU seconds, objects compiled, outcome; a
+# stopped run's CPU seconds miss its compilers, which make had not reaped yet); build-time is
+# the sum of the seconds of the runs that made the last packages.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
