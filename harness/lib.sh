@@ -217,14 +217,19 @@ apt_install() {
 # --- long commands ------------------------------------------------------------------------------
 # run_logged LOG DESC CMD...: run CMD with its output in LOG, printing the log's last line every
 # 20 s so a long build shows progress; on failure print the log's tail and return CMD's status.
+# CMD runs in a process group of its own, and INT or TERM to this script stop the whole group:
+# make does not pass a signal on to its jobs (sub-makes, compilers): killing CMD alone would
+# leave them building. Kbuild removes the half-written object, so the build can go on later.
 run_logged() {
 	local log=$1 desc=$2 pid rc=0 last
 	shift 2
 	mkdir -p "$(dirname "$log")"
-	"$@" >"$log" 2>&1 &
+	set -m
+	"$@" </dev/null >"$log" 2>&1 &
 	pid=$!
-	# shellcheck disable=SC2064 # expand now: the trap must name this pid
-	trap "kill $pid 2>/dev/null" INT TERM
+	set +m
+	# shellcheck disable=SC2064 # expand now: the trap must name this pid (CMD's process group)
+	trap "kill -- -$pid 2>/dev/null" INT TERM
 	while ! wait_timeout "$pid" 20; do
 		last=$(tail -n 1 "$log" 2>/dev/null | cut -c1-100)
 		info "$desc: ${last:-...}"

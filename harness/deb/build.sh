@@ -6,7 +6,13 @@
 # FLAVOUR: amd64 (Debian's config + configs/deb/outside-debian.config: hours on 2 cores) or qemu
 # (the same, trimmed to configs/deb/qemu-guest.modules by localmodconfig, then
 # configs/deb/qemu-guest.config: what make check-deb boots). NICE (default 19) is the build's
-# niceness: the machine is shared. The build's time goes to build/ours/deb/FLAVOUR/build-time.
+# niceness: the machine is shared.
+# A stopped build goes on where it stopped: build/ours/deb/FLAVOUR/obj is kept (remove the folder
+# to start over) and kbuild compiles only what is missing or changed; stop it with Ctrl-C or
+# `kill PID` of this script (run_logged then stops every make and compiler under it). Each run
+# appends a line to build-sessions (start, seconds, CPU seconds, objects compiled, outcome; a
+# stopped run's CPU seconds miss its compilers, which make had not reaped yet); build-time is
+# the sum of the seconds of the runs that made the last packages.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -17,8 +23,8 @@ DEBIAN_CONFIG=/usr/src/linux-config-$(kernel_field ours version)/config.amd64_no
 
 flavour_dir() { printf '%s\n' "$BUILD/ours/deb/$1"; }
 
-# package_version: Debian's source version, then what we add: 6.1.192-3+binfmtns.19 is
-# linux-source-6.1 6.1.192-3 with the 19 patches of patches/6.1.
+# package_version: Debian's source version, then what we add: 6.1.192-3+binfmtns.30 is
+# linux-source-6.1 6.1.192-3 with the 30 patches of patches/6.1.
 package_version() {
 	local src n
 	src=$(dpkg-query -W -f='${Version}' "$BASE_PACKAGE")
@@ -84,21 +90,39 @@ cmd_config() {
 	info "$(grep -c '=y$' "$obj/.config") options built in, $(grep -c '=m$' "$obj/.config") modules"
 }
 
+# record_session DIR START SECONDS CPU RC: one line of DIR/build-sessions for this run; when it
+# made the packages, their time (this run's and those of the stopped runs before it) to build-time.
+record_session() {
+	local dir=$1 outcome=built
+	[ "$5" -eq 0 ] || outcome="stopped or failed (status $5)"
+	printf '%s\t%s\t%s s\t%s CPU s\t%s objects\t%s\n' "$2" "$(package_version)" "$3" "$4" \
+		"$(grep -c '^  CC ' "$dir/build.log")" "$outcome" >>"$dir/build-sessions"
+	[ "$5" -ne 0 ] || awk -F'\t' '{ t += $3 } $6 == "built" { last = t; t = 0 } END { print last }' \
+		"$dir/build-sessions" >"$dir/build-time"
+}
+
 cmd_debs() {
-	local flavour=$1 dir obj t0 version
+	local flavour=$1 dir obj t0 c0 c1 start version rc=0
 	dir=$(flavour_dir "$flavour")
 	obj=$dir/obj
 	lock_build
 	cmd_config "$flavour"
 	version=$(package_version)
 	rm -f "$dir"/*.deb "$dir"/*.buildinfo "$dir"/*.changes
+	if [ -s "$dir/build-sessions" ] && [ "$(tail -n 1 "$dir/build-sessions" | cut -f6)" != built ]; then
+		info "going on from the stopped run of $(tail -n 1 "$dir/build-sessions" | cut -f1) ($(rel "$dir")/build-sessions)"
+	fi
 	step "building $flavour packages $version, nice $NICE, $JOBS jobs (log: $(rel "$dir")/build.log)"
 	t0=$SECONDS
+	start=$(date -u +%FT%TZ)
+	cpu_seconds c0
 	run_logged "$dir/build.log" "deb-$flavour" nice -n "$NICE" \
 		make -C "$TREE" O="$obj" LOCALVERSION= -j"$JOBS" KDEB_PKGVERSION="$version" \
-		KDEB_SOURCENAME=linux-binfmtns bindeb-pkg || die "bindeb-pkg failed: $flavour (log: $(rel "$dir")/build.log)"
-	echo "$((SECONDS - t0))" >"$dir/build-time"
-	info "built in $((SECONDS - t0)) s:"
+		KDEB_SOURCENAME=linux-binfmtns bindeb-pkg || rc=$?
+	cpu_seconds c1
+	record_session "$dir" "$start" "$((SECONDS - t0))" "$((c1 - c0))" "$rc"
+	[ "$rc" -eq 0 ] || die "bindeb-pkg stopped or failed: $flavour (log: $(rel "$dir")/build.log); run it again to go on"
+	info "built in $((SECONDS - t0)) s ($(cat "$dir/build-time") s with the stopped runs before it):"
 	ls -s --block-size=M "$dir"/*.deb >&2
 }
 

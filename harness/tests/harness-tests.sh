@@ -191,6 +191,23 @@ expect series-comments:follow-the-rebase \
 	"$(printf '%s\n' 2.patch '# layer 3: ours' '# each droppable' 3.patch '# layer 2: the feature' 4.patch '# end')" \
 	"$(comments write "$work/names")"
 
+# --- run_logged: stopping the script stops what the command started -------------------------
+# As make starts compilers: the command starts a child and waits for it. TERM to the script that
+# runs run_logged must end both (make does not pass it on), so a stopped build leaves nothing behind.
+alive() { local s; s=$(ps -o stat= -p "$1") && [[ $s != Z* ]]; }
+# shellcheck disable=SC2016 # $! and $1 are the inner sh's
+(run_logged "$work/run-logged.log" run-logged sh -c 'sleep 600 & echo $! >"$1"; wait' sh "$work/child" 2>/dev/null) &
+runner=$!
+for _ in $(seq 100); do [ -s "$work/child" ] && break; sleep 0.1; done
+child=$(cat "$work/child" 2>/dev/null)
+expect run-logged:child-started yes "$([ -n "$child" ] && alive "$child" && echo yes)"
+kill -TERM "$runner"
+wait "$runner" 2>/dev/null || true # run_logged returns the command's status: 143
+# (the signal is sent by then, but the child may take a moment to die of it)
+for _ in $(seq 50); do if [ -z "$child" ] || ! alive "$child"; then break; fi; sleep 0.1; done
+expect run-logged:stop-ends-the-child gone "$([ -n "$child" ] && alive "$child" && echo alive || echo gone)"
+[ -z "$child" ] || kill "$child" 2>/dev/null || true
+
 # --- the summary's closing line -------------------------------------------------------------
 { row PASS a x; row FAIL a y; row SKIP b z; row PASS b w; row NOTE b n "a measurement"; } >"$work/summary.tsv"
 expect summary:last-line "2 passed, 1 failed, 1 skipped" "$("$H/host/report.sh" summary "$work/summary.tsv" | tail -n 1)"
