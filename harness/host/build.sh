@@ -107,6 +107,8 @@ cmd_kernel() {
 	targets=("$IMAGE_TARGET")
 	grep -qx 'CONFIG_MODULES=y' "$out/.config" && targets+=(modules)
 	mapfile -t gcov < <(gcov_flags "$variant")
+	# kcsan_flags dies in a process substitution, where that stops nothing: check it here.
+	kcsan_flags "$variant" >/dev/null
 	mapfile -t kcsan < <(kcsan_flags "$variant")
 	gcov+=("${kcsan[@]}")
 	if [ ${#gcov[@]} -gt 0 ] && ! grep -qx 'CONFIG_GCOV_KERNEL=y' "$out/.config"; then
