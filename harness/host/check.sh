@@ -3,14 +3,14 @@
 # the kselftests build, then for each variant `make check` runs (configs/*.config with a
 # `# @check:` line, in order): its kernel builds, a guest runs what the line names (kselftest,
 # e2e), every guest run gives rows (harness/lib.sh guest_rows); then the summary table and the
-# closing 'N passed, N failed' line. Kernels build in the background while guests run (one build
-# and one guest at a time; see start_build).
+# closing 'N passed, N failed' line. Kernels build in the background while guests run, and each
+# variant's guests start as soon as its kernel is there (see start_build).
 # Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
 # (default: the variants with a @check line; a variant named here runs its kselftests even
-# without one), TESTS (COLLECTION:TEST names, default each variant's @tests line, else all; no
-# e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows), PREFIX=0 (no prefix build, see
-# run_prefix; none either when TESTS is given). A variant with a @coverage line adds its coverage
-# figures (harness/host/coverage.sh) as NOTE rows.
+# without one), TESTS (COLLECTION:TEST or COLLECTION names, default each variant's @tests
+# line, else all; no e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows), PREFIX=0 (no
+# prefix build, see run_prefix; none either when TESTS is given). A variant with a @coverage
+# line adds its coverage figures (harness/host/coverage.sh) as NOTE rows.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -36,8 +36,10 @@ fi
 
 plan=${VARIANTS:-$(checked_variants)}
 # Unknown test names (given, or in a variant's @tests line) stop here, with the list of valid ones.
+# A name without a colon is a whole collection.
 for t in $TESTS $(for v in $plan; do variant_field "$v" tests; done); do
-	grep -qx "$t" "$KSELFTEST/kselftest-list.txt" || {
+	case $t in *:*) pattern=$t ;; *) pattern="$t:.*" ;; esac
+	grep -qx "$pattern" "$KSELFTEST/kselftest-list.txt" || {
 		echo "valid tests:" >&2
 		sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
 		die "unknown test '$t'"
@@ -59,23 +61,34 @@ run_kselftests() {
 
 # Kernel builds run in the background while guests run: a TCG guest keeps about one of the two
 # cores busy, a build both, so a build beside a guest uses the core the guest leaves idle. The
-# builds take turns (one flock), in the order they were started; start_build VARIANT starts one,
-# built VARIANT waits for it and writes its row.
+# builds take turns (one flock), in the order they were started. start_build VARIANT starts one
+# and, once it is built, the variant's guests (run_jobs), beside any other variant's: two guests
+# keep the two cores busy once no build is left. Each writes its rows to a file of its own, which
+# finish VARIANT waits for and adds to the summary's, in the order of the variants.
 declare -A build_pid=()
-start_build() {
-	(
-		flock 8
-		exec "$H/host/build.sh" kernel "$1"
-	) 8>"$OUT/.build-turn" &
-	build_pid[$1]=$!
-}
-built() {
-	if wait "${build_pid[$1]}"; then
-		row PASS build "kernel-$1" >>"$ROWS"
-		return 0
+# build_and_run VARIANT, fd 8 open on the turn's lock file: build it in its turn, then its guests.
+build_and_run() {
+	flock 8
+	if ! "$H/host/build.sh" kernel "$1"; then
+		row FAIL build "kernel-$1" "see $(rel "$KDIR/$1")/build.log" >>"$ROWS"
+		return 1
 	fi
-	row FAIL build "kernel-$1" "see $(rel "$KDIR/$1")/build.log" >>"$ROWS"
-	return 1
+	exec 8>&-
+	row PASS build "kernel-$1" >>"$ROWS"
+	run_jobs "$1"
+}
+start_build() {
+	: >"$OUT/rows-$1.tsv"
+	# In a process group of its own (set -m), which stop_builds stops whole: the build, or the
+	# guest and its QEMU.
+	set -m
+	ROWS=$OUT/rows-$1.tsv build_and_run "$1" 8>"$OUT/.build-turn" &
+	build_pid[$1]=$!
+	set +m
+}
+finish() {
+	wait "${build_pid[$1]}" || true
+	cat "$OUT/rows-$1.tsv" >>"$ROWS"
 }
 
 # The series' prefix: its patches up to the `# layer 3` line of the series (the feature with
@@ -155,7 +168,7 @@ run_jobs() {
 # The order: the prefix kernels first (the tree at the prefix), then the other kernels build at
 # the whole series while the prefix guests run; a prefix variant's kernel is built again at the
 # whole series once its prefix guest is done (the guest boots that build folder's kernel and
-# modules). Guests run one at a time, each as soon as its kernel is there.
+# modules). Each variant's guests run as soon as its kernel is there.
 prefixed=() others=()
 for v in $plan; do
 	if variant_runs "$v" prefix && [ -z "$TESTS" ] && [ "${PREFIX:-1}" != 0 ] && [ -n "$PATCHES" ]; then
@@ -168,9 +181,9 @@ ready=()
 for v in "${prefixed[@]}"; do
 	build_prefix "$v" && ready+=("$v")
 done
-# A build still running when this script stops (an error, ^C) stops too.
+# A build or guest still running when this script stops (an error, ^C) stops too.
 # shellcheck disable=SC2317 # called from the traps
-stop_builds() { local p; for p in "${build_pid[@]}"; do kill "$p" 2>/dev/null || true; done; }
+stop_builds() { local p; for p in "${build_pid[@]}"; do kill -- "-$p" 2>/dev/null || true; done; }
 trap stop_builds EXIT
 trap 'exit 130' INT TERM
 for v in "${others[@]}"; do
@@ -183,8 +196,7 @@ for v in "${prefixed[@]}"; do
 	[ "$(variant_field "$v" check)" = prefix ] || start_build "$v"
 done
 for v in "${others[@]}" "${prefixed[@]}"; do
-	[ -n "${build_pid[$v]:-}" ] || continue
-	built "$v" && run_jobs "$v"
+	[ -z "${build_pid[$v]:-}" ] || finish "$v"
 done
 
 # A file more than one variant measures: the lines the runs of all of them ran (gcov on a debug
