@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Check: everything CI checks, in order: the series applies, checkpatch --strict on every patch,
-# the kselftests build, then for each variant `make check` runs (configs/*.config with a
-# `# @check:` line, in order): its kernel builds, a guest runs what the line names (kselftest,
-# e2e), every guest run gives rows (harness/lib.sh guest_rows); then the summary table and the
-# closing 'N passed, N failed' line. Kernels build in the background while guests run, and each
+# Check: everything CI checks, in order: the series applies, checkpatch --strict on every patch
+# (beside what follows), the kselftests build, then for each variant `make check` runs
+# (configs/*.config with a `# @check:` line, in order): its kernel builds, a guest runs what the
+# line names (kselftest, e2e), every guest run gives rows (harness/lib.sh guest_rows); then the
+# summary table and the closing 'N passed, N failed' line. Kernels build in the background while guests run, and each
 # variant's guests start as soon as its kernel is there (see start_build).
 # Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
 # (default: the variants with a @check line; a variant named here runs its kselftests even
@@ -24,12 +24,38 @@ mkdir -p "$OUT"
 t0=$SECONDS
 
 "$H/host/tree.sh" tree
-[ -n "${SKIP_CHECKPATCH:-}" ] || [ -z "$PATCHES" ] || "$H/host/checkpatch.sh" >>"$ROWS"
+# A build, guest or checkpatch still running when this script stops (an error, ^C) stops too.
+declare -A build_pid=()
+checkpatch_pid=
+# shellcheck disable=SC2317 # called from the traps
+stop_builds() {
+	local p
+	for p in "${build_pid[@]}"; do kill -- "-$p" 2>/dev/null || true; done
+	[ -z "$checkpatch_pid" ] || kill "$checkpatch_pid" 2>/dev/null || true
+}
+trap stop_builds EXIT
+trap 'exit 130' INT TERM
+
+# checkpatch (one core for about 40 s) runs beside the builds; its rows and its log come first in
+# the summary (finish_checkpatch).
+if [ -z "${SKIP_CHECKPATCH:-}" ] && [ -n "$PATCHES" ]; then
+	"$H/host/checkpatch.sh" >"$OUT/rows-checkpatch.tsv" 2>"$OUT/checkpatch.log" &
+	checkpatch_pid=$!
+fi
+finish_checkpatch() {
+	[ -n "$checkpatch_pid" ] || return 0
+	wait "$checkpatch_pid" || true
+	checkpatch_pid=
+	cat "$OUT/checkpatch.log" >&2
+	cat "$OUT/rows-checkpatch.tsv" "$ROWS" >"$ROWS.new"
+	mv "$ROWS.new" "$ROWS"
+}
 
 if "$H/host/build.sh" selftests; then
 	row PASS build kselftests >>"$ROWS"
 else
 	row FAIL build kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+	finish_checkpatch
 	"$H/host/report.sh" summary "$ROWS"
 	exit 1
 fi
@@ -65,7 +91,6 @@ run_kselftests() {
 # and, once it is built, the variant's guests (run_jobs), beside any other variant's: two guests
 # keep the two cores busy once no build is left. Each writes its rows to a file of its own, which
 # finish VARIANT waits for and adds to the summary's, in the order of the variants.
-declare -A build_pid=()
 # build_and_run VARIANT, fd 8 open on the turn's lock file: build it in its turn, then its guests.
 build_and_run() {
 	flock 8
@@ -115,7 +140,7 @@ build_prefix() {
 	step "the series' prefix on $v: $(git -C "$TREE" log -1 --format='%h %s' "$prefix")"
 	git -C "$TREE" checkout -q --detach "$prefix" || die "cannot check out the prefix in $(rel "$TREE")"
 	# shellcheck disable=SC2064 # expand now: back to this branch, however the step ends
-	trap "git -C '$TREE' checkout -q '$head'" EXIT
+	trap "git -C '$TREE' checkout -q '$head'; stop_builds" EXIT
 	trap 'exit 130' INT TERM
 	if ! KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests; then
 		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
@@ -128,7 +153,7 @@ build_prefix() {
 		ok=1
 	fi
 	git -C "$TREE" checkout -q "$head"
-	trap - EXIT INT TERM
+	trap stop_builds EXIT
 	[ "$ok" = 1 ]
 }
 test_prefix() {
@@ -181,9 +206,6 @@ ready=()
 for v in "${prefixed[@]}"; do
 	build_prefix "$v" && ready+=("$v")
 done
-# A build or guest still running when this script stops (an error, ^C) stops too.
-# shellcheck disable=SC2317 # called from the traps
-stop_builds() { local p; for p in "${build_pid[@]}"; do kill -- "-$p" 2>/dev/null || true; done; }
 trap stop_builds EXIT
 trap 'exit 130' INT TERM
 for v in "${others[@]}"; do
@@ -212,5 +234,6 @@ for f in $(for v in $plan; do variant_field "$v" coverage; done | tr ' ' '\n' | 
 	row NOTE coverage "$f" "lines $lp% of $ln, run on ${names[*]} together; uncovered lines: $(rel "$OUT")/coverage/$base.c.uncovered ($(wc -l <"$OUT/coverage/$base.c.uncovered"))" >>"$ROWS"
 done
 
+finish_checkpatch
 info "check took $((SECONDS - t0)) s; rows in $(rel "$ROWS")"
 "$H/host/report.sh" summary "$ROWS"
