@@ -51,26 +51,30 @@ finish_checkpatch() {
 	mv "$ROWS.new" "$ROWS"
 }
 
-if "$H/host/build.sh" selftests; then
-	row PASS build kselftests >>"$ROWS"
-else
-	row FAIL build kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
-	finish_checkpatch
-	"$H/host/report.sh" summary "$ROWS"
-	exit 1
-fi
-
 plan=${VARIANTS:-$(checked_variants)}
-# Unknown test names (given, or in a variant's @tests line) stop here, with the list of valid ones.
-# A name without a colon is a whole collection.
-for t in $TESTS $(for v in $plan; do variant_field "$v" tests; done); do
-	case $t in *:*) pattern=$t ;; *) pattern="$t:.*" ;; esac
-	grep -qx "$pattern" "$KSELFTEST/kselftest-list.txt" || {
-		echo "valid tests:" >&2
-		sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
-		die "unknown test '$t'"
-	}
-done
+
+# build_kselftests: the kselftests of the whole series, then the names to run checked against
+# them: an unknown test name (given, or in a variant's @tests line) stops here, with the list of
+# valid ones. A name without a colon is a whole collection.
+build_kselftests() {
+	local t pattern
+	if "$H/host/build.sh" selftests; then
+		row PASS build kselftests >>"$ROWS"
+	else
+		row FAIL build kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+		finish_checkpatch
+		"$H/host/report.sh" summary "$ROWS"
+		exit 1
+	fi
+	for t in $TESTS $(for v in $plan; do variant_field "$v" tests; done); do
+		case $t in *:*) pattern=$t ;; *) pattern="$t:.*" ;; esac
+		grep -qx "$pattern" "$KSELFTEST/kselftest-list.txt" || {
+			echo "valid tests:" >&2
+			sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
+			die "unknown test '$t'"
+		}
+	done
+}
 
 # run_kselftests VARIANT: the kselftests (TESTS, else the variant's @tests, else all) in a guest
 # of VARIANT, as rows; then its coverage, if it measures some.
@@ -131,7 +135,7 @@ prefix_commit() {
 	[ -n "$first" ] && git -C "$TREE" rev-parse "$first^"
 }
 build_prefix() {
-	local v=$1 prefix head ok=0
+	local v=$1 prefix head ok=0 kernel_ok
 	prefix=$(prefix_commit) || {
 		row NOTE "prefix:$v" layers "$(rel "${PATCHES:-patches}")/series has no '# layer 3:' line: no prefix build" >>"$ROWS"
 		return 1
@@ -142,15 +146,24 @@ build_prefix() {
 	# shellcheck disable=SC2064 # expand now: back to this branch, however the step ends
 	trap "git -C '$TREE' checkout -q '$head'; stop_builds" EXIT
 	trap 'exit 130' INT TERM
-	if ! KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests; then
-		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
-	elif ! "$H/host/build.sh" kernel "$v"; then
+	# The kselftests (mostly the uapi headers they install: one core) beside the kernel.
+	set -m
+	KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests &
+	build_pid[kselftest-prefix]=$!
+	set +m
+	"$H/host/build.sh" kernel "$v" && kernel_ok=1 || kernel_ok=0
+	if wait "${build_pid[kselftest-prefix]}"; then
 		row PASS build prefix:kselftests >>"$ROWS"
-		row FAIL build "prefix:kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
 	else
-		row PASS build prefix:kselftests >>"$ROWS"
+		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+		kernel_ok=0
+	fi
+	unset 'build_pid[kselftest-prefix]'
+	if [ "$kernel_ok" = 1 ]; then
 		row PASS build "prefix:kernel-$v" >>"$ROWS"
 		ok=1
+	else
+		row FAIL build "prefix:kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
 	fi
 	git -C "$TREE" checkout -q "$head"
 	trap stop_builds EXIT
@@ -172,28 +185,47 @@ test_prefix() {
 	guest_rows "$g" "$res" "$res/rows.tsv" >>"$ROWS"
 }
 
-# run_jobs VARIANT: what its @check line names, on its kernel of the whole series.
+# runs_e2e VARIANT: whether make check runs the e2e rows on it.
+runs_e2e() { variant_runs "$1" e2e && [ -z "$TESTS" ] && [ "${E2E:-1}" != 0 ]; }
+
+# run_jobs VARIANT: what its @check line names, on its kernel of the whole series. The e2e guest
+# runs beside the kselftests' (each keeps about one core busy); its rows come after theirs.
 run_jobs() {
-	local v=$1 job
+	local v=$1 job e2e_pid=
+	if runs_e2e "$v"; then
+		{ "$H/e2e/e2e.sh" rows "$v" ||
+			row FAIL e2e setup "harness/e2e/e2e.sh stopped (its error is above)"; } >"$OUT/rows-$v-e2e.tsv" &
+		e2e_pid=$!
+	fi
 	for job in $(variant_field "$v" check); do
 		case $job in
 		kselftest) run_kselftests "$v" ;;
-		prefix) ;;
-		e2e)
-			if [ -n "$TESTS" ] || [ "${E2E:-1}" = 0 ]; then continue; fi
-			"$H/e2e/e2e.sh" rows "$v" >>"$ROWS" ||
-				row FAIL e2e setup "harness/e2e/e2e.sh stopped (its error is above)" >>"$ROWS"
-			;;
+		prefix | e2e) ;;
 		*) die "$(rel "$(variant_file "$v")"): unknown job '$job' in its @check line" ;;
 		esac
 	done
 	[ -n "$(variant_field "$v" check)" ] || run_kselftests "$v"
+	if [ -n "$e2e_pid" ]; then
+		wait "$e2e_pid" || true
+		cat "$OUT/rows-$v-e2e.tsv" >>"$ROWS"
+	fi
 }
 
-# The order: the prefix kernels first (the tree at the prefix), then the other kernels build at
-# the whole series while the prefix guests run; a prefix variant's kernel is built again at the
-# whole series once its prefix guest is done (the guest boots that build folder's kernel and
-# modules). Each variant's guests run as soon as its kernel is there.
+# The order: the prefix kernels first (the tree at the prefix), then the kselftests and the other
+# kernels at the whole series, which build while the prefix guests run; a prefix variant's kernel
+# is built again at the whole series once its prefix guest is done (the guest boots that build
+# folder's kernel and modules). Each variant's guests run as soon as its kernel is there. What
+# the e2e rows need (foreign busybox packages, the container tools) comes in from the start,
+# beside the builds: harness/e2e/deps.sh takes a lock, so the e2e job's own call waits for it.
+for v in $plan; do
+	if runs_e2e "$v"; then
+		set -m
+		"$H/e2e/deps.sh" >"$OUT/e2e-deps.log" 2>&1 &
+		build_pid[e2e-deps]=$!
+		set +m
+		break
+	fi
+done
 prefixed=() others=()
 for v in $plan; do
 	if variant_runs "$v" prefix && [ -z "$TESTS" ] && [ "${PREFIX:-1}" != 0 ] && [ -n "$PATCHES" ]; then
@@ -206,8 +238,7 @@ ready=()
 for v in "${prefixed[@]}"; do
 	build_prefix "$v" && ready+=("$v")
 done
-trap stop_builds EXIT
-trap 'exit 130' INT TERM
+build_kselftests
 for v in "${others[@]}"; do
 	# A variant that is there for the prefix only is not built at the whole series.
 	[ "$(variant_field "$v" check)" = prefix ] || start_build "$v"
