@@ -58,7 +58,8 @@ kernel_image() { printf '%s\n' "$(variant_dir "$@")/$IMAGE"; }
 #   # @check: kselftest e2e              what `make check` builds it for and runs on it (prefix:
 #                                        first the series up to its `# layer 3` line, check.sh)
 #   # @default: yes                      the one make run, make test, bench and bisect use
-#   # @tests: binfmt_misc:binfmt_misc_stress_test ...   the kselftests make check runs on it (all)
+#   # @tests: binfmt_misc:binfmt_misc_stress_test exec ...   the kselftests make check runs on it
+#                                        (COLLECTION:TEST, or a whole COLLECTION; default all)
 #   # @coverage: fs/binfmt_misc.c ...    built with gcov for these files; make check reports them
 #   # @kcsan: series                     KCSAN instruments only the C files the series changes
 #   # @env: NAME=VALUE ...               the environment of its kselftests in the guest

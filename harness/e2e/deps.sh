@@ -10,6 +10,10 @@
 
 DEPS=$BUILD/e2e-deps
 FOREIGN_ARCHES=${FOREIGN_ARCHES:-arm64 armhf}
+# One at a time: make check starts one early, beside the builds, and the e2e job's waits for it.
+mkdir -p "$DEPS"
+exec 7>"$DEPS/.lock"
+flock 7
 
 apt_install qemu-user-static binfmt-support lxc uidmap systemd util-linux file
 # LXC's busybox template copies the host's busybox; either Debian package has one.

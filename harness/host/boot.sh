@@ -53,11 +53,22 @@ append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 # An oops panics and the panic reboots at once (QEMU exits): a dead kernel fails in seconds,
 # not at the timeout.
 append+=" init=${GUEST_INIT:-$H/guest/init} oops=panic panic=-1 quiet loglevel=4${APPEND:+ $APPEND}"
-# guest/init checks that the guest has as many CPUs online as QEMU was given (ACPI's MADT lists
-# them). IRQ routing from the BIOS's table instead of ACPI's _PRT method: its AML loop, run by
-# the interpreter of a KASAN kernel under TCG, hits ACPICA's 30 s loop timeout and leaves the
-# virtio devices without interrupts.
-append+=" harness.cpus=$CPUS acpi=noirq"
+# guest/init checks that the guest has as many CPUs online as QEMU was given.
+append+=" harness.cpus=$CPUS"
+# The machine follows the kernel. Without PCI (configs/vm.config): QEMU's microvm, whose firmware's
+# MP table lists every CPU, with virtio-mmio devices that QEMU adds to the command line; the
+# kernel reboots (and QEMU, -no-reboot, exits) by triple fault, as it has neither ACPI nor a
+# keyboard controller to ask. With PCI (the Debian kernels of make check-deb): the pc machine,
+# whose ACPI MADT lists the CPUs; IRQ routing from the BIOS's table instead of ACPI's _PRT method,
+# whose AML loop, run by the interpreter of a KASAN kernel under TCG, hits ACPICA's 30 s loop
+# timeout and leaves the virtio devices without interrupts.
+if grep -qx 'CONFIG_PCI=y' "$(variant_dir "$VARIANT")/.config" 2>/dev/null; then
+	machine=pc virtio_9p=virtio-9p-pci
+	append+=" acpi=noirq"
+else
+	machine=microvm,acpi=off virtio_9p=virtio-9p-device
+	append+=" reboot=t"
+fi
 # A kernel with modules: guest/init binds them on /lib/modules, where modprobe looks.
 modules=$(variant_dir "$VARIANT")/modules/lib/modules
 [ ! -d "$modules" ] || append+=" harness.modules=$(realpath "$modules")"
@@ -68,14 +79,14 @@ modules=$(variant_dir "$VARIANT")/modules/lib/modules
 # into the boot). A false report of the base kernel, independent of the series, whose timing
 # decides whether it shows (docs/results.md); most x86 machines have no LA57 anyway.
 # shellcheck disable=SC2054 # the commas belong to QEMU's option values
-qemu=("$QEMU" -accel "$ACCEL" -cpu max,la57=off -smp "$CPUS" -m "$MEM" -nodefaults -no-reboot
+qemu=("$QEMU" -M "$machine" -accel "$ACCEL" -cpu max,la57=off -smp "$CPUS" -m "$MEM" -nodefaults -no-reboot
 	-display none -kernel "$KERNEL_IMAGE" -append "$append"
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=root
+	-device "$virtio_9p",fsdev=hostroot,mount_tag=root
 	-fsdev "local,id=top,path=$TOP,security_model=none,readonly=on,multidevs=remap"
-	-device virtio-9p-pci,fsdev=top,mount_tag=top
+	-device "$virtio_9p",fsdev=top,mount_tag=top
 	-fsdev "local,id=results,path=$RES,security_model=none,multidevs=remap"
-	-device virtio-9p-pci,fsdev=results,mount_tag=results)
+	-device "$virtio_9p",fsdev=results,mount_tag=results)
 # shellcheck disable=SC2206 # a list of options, split on spaces
 qemu+=(${QEMU_EXTRA:-})
 
@@ -96,9 +107,10 @@ qrc=0
 : >"$RES/console.log"
 timeout -k 5 "$TIMEOUT" "${qemu[@]}" -serial "file:$RES/console.log" </dev/null &
 qpid=$!
-# Show result lines of the tests as they come out on the console.
+# Show result lines of the tests as they come out on the console, named by the variant (make
+# check runs two guests at once).
 tail -n +1 -F --pid="$qpid" "$RES/console.log" 2>/dev/null |
-	grep --line-buffered -E '^(# )?(not )?ok [0-9]+ ' | sed -u 's/^/    /' >&2 &
+	grep --line-buffered -E '^(# )?(not )?ok [0-9]+ ' | sed -u "s|^|    $VARIANT: |" >&2 &
 wait "$qpid" || qrc=$?
 qpid=
 wait

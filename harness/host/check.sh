@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Check: everything CI checks, in order: the series applies, checkpatch --strict on every patch,
-# the kselftests build, then for each variant `make check` runs (configs/*.config with a
-# `# @check:` line, in order): its kernel builds, a guest runs what the line names (kselftest,
-# e2e), every guest run gives rows (harness/lib.sh guest_rows); then the summary table and the
-# closing 'N passed, N failed' line. Kernels build in the background while guests run (one build
-# and one guest at a time; see start_build).
+# Check: everything CI checks, in order: the series applies, checkpatch --strict on every patch
+# (beside what follows), the kselftests build, then for each variant `make check` runs
+# (configs/*.config with a `# @check:` line, in order): its kernel builds, a guest runs what the
+# line names (kselftest, e2e), every guest run gives rows (harness/lib.sh guest_rows); then the
+# summary table and the closing 'N passed, N failed' line. Kernels build in the background while guests run, and each
+# variant's guests start as soon as its kernel is there (see start_build).
 # Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
 # (default: the variants with a @check line; a variant named here runs its kselftests even
-# without one), TESTS (COLLECTION:TEST names, default each variant's @tests line, else all; no
-# e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows), PREFIX=0 (no prefix build, see
-# run_prefix; none either when TESTS is given). A variant with a @coverage line adds its coverage
-# figures (harness/host/coverage.sh) as NOTE rows.
+# without one), TESTS (COLLECTION:TEST or COLLECTION names, default each variant's @tests
+# line, else all; no e2e then), SKIP_CHECKPATCH=1, E2E=0 (no end-to-end rows), PREFIX=0 (no
+# prefix build, see run_prefix; none either when TESTS is given). A variant with a @coverage
+# line adds its coverage figures (harness/host/coverage.sh) as NOTE rows.
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -24,25 +24,57 @@ mkdir -p "$OUT"
 t0=$SECONDS
 
 "$H/host/tree.sh" tree
-[ -n "${SKIP_CHECKPATCH:-}" ] || [ -z "$PATCHES" ] || "$H/host/checkpatch.sh" >>"$ROWS"
+# A build, guest or checkpatch still running when this script stops (an error, ^C) stops too.
+declare -A build_pid=()
+checkpatch_pid=
+# shellcheck disable=SC2317 # called from the traps
+stop_builds() {
+	local p
+	for p in "${build_pid[@]}"; do kill -- "-$p" 2>/dev/null || true; done
+	[ -z "$checkpatch_pid" ] || kill "$checkpatch_pid" 2>/dev/null || true
+}
+trap stop_builds EXIT
+trap 'exit 130' INT TERM
 
-if "$H/host/build.sh" selftests; then
-	row PASS build kselftests >>"$ROWS"
-else
-	row FAIL build kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
-	"$H/host/report.sh" summary "$ROWS"
-	exit 1
+# checkpatch (one core for about 40 s) runs beside the builds; its rows and its log come first in
+# the summary (finish_checkpatch).
+if [ -z "${SKIP_CHECKPATCH:-}" ] && [ -n "$PATCHES" ]; then
+	"$H/host/checkpatch.sh" >"$OUT/rows-checkpatch.tsv" 2>"$OUT/checkpatch.log" &
+	checkpatch_pid=$!
 fi
+finish_checkpatch() {
+	[ -n "$checkpatch_pid" ] || return 0
+	wait "$checkpatch_pid" || true
+	checkpatch_pid=
+	cat "$OUT/checkpatch.log" >&2
+	cat "$OUT/rows-checkpatch.tsv" "$ROWS" >"$ROWS.new"
+	mv "$ROWS.new" "$ROWS"
+}
 
 plan=${VARIANTS:-$(checked_variants)}
-# Unknown test names (given, or in a variant's @tests line) stop here, with the list of valid ones.
-for t in $TESTS $(for v in $plan; do variant_field "$v" tests; done); do
-	grep -qx "$t" "$KSELFTEST/kselftest-list.txt" || {
-		echo "valid tests:" >&2
-		sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
-		die "unknown test '$t'"
-	}
-done
+
+# build_kselftests: the kselftests of the whole series, then the names to run checked against
+# them: an unknown test name (given, or in a variant's @tests line) stops here, with the list of
+# valid ones. A name without a colon is a whole collection.
+build_kselftests() {
+	local t pattern
+	if "$H/host/build.sh" selftests; then
+		row PASS build kselftests >>"$ROWS"
+	else
+		row FAIL build kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+		finish_checkpatch
+		"$H/host/report.sh" summary "$ROWS"
+		exit 1
+	fi
+	for t in $TESTS $(for v in $plan; do variant_field "$v" tests; done); do
+		case $t in *:*) pattern=$t ;; *) pattern="$t:.*" ;; esac
+		grep -qx "$pattern" "$KSELFTEST/kselftest-list.txt" || {
+			echo "valid tests:" >&2
+			sed 's/^/  /' "$KSELFTEST/kselftest-list.txt" >&2
+			die "unknown test '$t'"
+		}
+	done
+}
 
 # run_kselftests VARIANT: the kselftests (TESTS, else the variant's @tests, else all) in a guest
 # of VARIANT, as rows; then its coverage, if it measures some.
@@ -59,23 +91,33 @@ run_kselftests() {
 
 # Kernel builds run in the background while guests run: a TCG guest keeps about one of the two
 # cores busy, a build both, so a build beside a guest uses the core the guest leaves idle. The
-# builds take turns (one flock), in the order they were started; start_build VARIANT starts one,
-# built VARIANT waits for it and writes its row.
-declare -A build_pid=()
-start_build() {
-	(
-		flock 8
-		exec "$H/host/build.sh" kernel "$1"
-	) 8>"$OUT/.build-turn" &
-	build_pid[$1]=$!
-}
-built() {
-	if wait "${build_pid[$1]}"; then
-		row PASS build "kernel-$1" >>"$ROWS"
-		return 0
+# builds take turns (one flock), in the order they were started. start_build VARIANT starts one
+# and, once it is built, the variant's guests (run_jobs), beside any other variant's: two guests
+# keep the two cores busy once no build is left. Each writes its rows to a file of its own, which
+# finish VARIANT waits for and adds to the summary's, in the order of the variants.
+# build_and_run VARIANT, fd 8 open on the turn's lock file: build it in its turn, then its guests.
+build_and_run() {
+	flock 8
+	if ! "$H/host/build.sh" kernel "$1"; then
+		row FAIL build "kernel-$1" "see $(rel "$KDIR/$1")/build.log" >>"$ROWS"
+		return 1
 	fi
-	row FAIL build "kernel-$1" "see $(rel "$KDIR/$1")/build.log" >>"$ROWS"
-	return 1
+	exec 8>&-
+	row PASS build "kernel-$1" >>"$ROWS"
+	run_jobs "$1"
+}
+start_build() {
+	: >"$OUT/rows-$1.tsv"
+	# In a process group of its own (set -m), which stop_builds stops whole: the build, or the
+	# guest and its QEMU.
+	set -m
+	ROWS=$OUT/rows-$1.tsv build_and_run "$1" 8>"$OUT/.build-turn" &
+	build_pid[$1]=$!
+	set +m
+}
+finish() {
+	wait "${build_pid[$1]}" || true
+	cat "$OUT/rows-$1.tsv" >>"$ROWS"
 }
 
 # The series' prefix: its patches up to the `# layer 3` line of the series (the feature with
@@ -93,7 +135,7 @@ prefix_commit() {
 	[ -n "$first" ] && git -C "$TREE" rev-parse "$first^"
 }
 build_prefix() {
-	local v=$1 prefix head ok=0
+	local v=$1 prefix head ok=0 kernel_ok
 	prefix=$(prefix_commit) || {
 		row NOTE "prefix:$v" layers "$(rel "${PATCHES:-patches}")/series has no '# layer 3:' line: no prefix build" >>"$ROWS"
 		return 1
@@ -102,20 +144,29 @@ build_prefix() {
 	step "the series' prefix on $v: $(git -C "$TREE" log -1 --format='%h %s' "$prefix")"
 	git -C "$TREE" checkout -q --detach "$prefix" || die "cannot check out the prefix in $(rel "$TREE")"
 	# shellcheck disable=SC2064 # expand now: back to this branch, however the step ends
-	trap "git -C '$TREE' checkout -q '$head'" EXIT
+	trap "git -C '$TREE' checkout -q '$head'; stop_builds" EXIT
 	trap 'exit 130' INT TERM
-	if ! KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests; then
-		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
-	elif ! "$H/host/build.sh" kernel "$v"; then
+	# The kselftests (mostly the uapi headers they install: one core) beside the kernel.
+	set -m
+	KSELFTEST_DIR=$KDIR/kselftest-prefix "$H/host/build.sh" selftests &
+	build_pid[kselftest-prefix]=$!
+	set +m
+	"$H/host/build.sh" kernel "$v" && kernel_ok=1 || kernel_ok=0
+	if wait "${build_pid[kselftest-prefix]}"; then
 		row PASS build prefix:kselftests >>"$ROWS"
-		row FAIL build "prefix:kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
 	else
-		row PASS build prefix:kselftests >>"$ROWS"
+		row FAIL build prefix:kselftests "see build/ours/kselftest-obj/build.log" >>"$ROWS"
+		kernel_ok=0
+	fi
+	unset 'build_pid[kselftest-prefix]'
+	if [ "$kernel_ok" = 1 ]; then
 		row PASS build "prefix:kernel-$v" >>"$ROWS"
 		ok=1
+	else
+		row FAIL build "prefix:kernel-$v" "see $(rel "$KDIR/$v")/build.log" >>"$ROWS"
 	fi
 	git -C "$TREE" checkout -q "$head"
-	trap - EXIT INT TERM
+	trap stop_builds EXIT
 	[ "$ok" = 1 ]
 }
 test_prefix() {
@@ -134,28 +185,47 @@ test_prefix() {
 	guest_rows "$g" "$res" "$res/rows.tsv" >>"$ROWS"
 }
 
-# run_jobs VARIANT: what its @check line names, on its kernel of the whole series.
+# runs_e2e VARIANT: whether make check runs the e2e rows on it.
+runs_e2e() { variant_runs "$1" e2e && [ -z "$TESTS" ] && [ "${E2E:-1}" != 0 ]; }
+
+# run_jobs VARIANT: what its @check line names, on its kernel of the whole series. The e2e guest
+# runs beside the kselftests' (each keeps about one core busy); its rows come after theirs.
 run_jobs() {
-	local v=$1 job
+	local v=$1 job e2e_pid=
+	if runs_e2e "$v"; then
+		{ "$H/e2e/e2e.sh" rows "$v" ||
+			row FAIL e2e setup "harness/e2e/e2e.sh stopped (its error is above)"; } >"$OUT/rows-$v-e2e.tsv" &
+		e2e_pid=$!
+	fi
 	for job in $(variant_field "$v" check); do
 		case $job in
 		kselftest) run_kselftests "$v" ;;
-		prefix) ;;
-		e2e)
-			if [ -n "$TESTS" ] || [ "${E2E:-1}" = 0 ]; then continue; fi
-			"$H/e2e/e2e.sh" rows "$v" >>"$ROWS" ||
-				row FAIL e2e setup "harness/e2e/e2e.sh stopped (its error is above)" >>"$ROWS"
-			;;
+		prefix | e2e) ;;
 		*) die "$(rel "$(variant_file "$v")"): unknown job '$job' in its @check line" ;;
 		esac
 	done
 	[ -n "$(variant_field "$v" check)" ] || run_kselftests "$v"
+	if [ -n "$e2e_pid" ]; then
+		wait "$e2e_pid" || true
+		cat "$OUT/rows-$v-e2e.tsv" >>"$ROWS"
+	fi
 }
 
-# The order: the prefix kernels first (the tree at the prefix), then the other kernels build at
-# the whole series while the prefix guests run; a prefix variant's kernel is built again at the
-# whole series once its prefix guest is done (the guest boots that build folder's kernel and
-# modules). Guests run one at a time, each as soon as its kernel is there.
+# The order: the prefix kernels first (the tree at the prefix), then the kselftests and the other
+# kernels at the whole series, which build while the prefix guests run; a prefix variant's kernel
+# is built again at the whole series once its prefix guest is done (the guest boots that build
+# folder's kernel and modules). Each variant's guests run as soon as its kernel is there. What
+# the e2e rows need (foreign busybox packages, the container tools) comes in from the start,
+# beside the builds: harness/e2e/deps.sh takes a lock, so the e2e job's own call waits for it.
+for v in $plan; do
+	if runs_e2e "$v"; then
+		set -m
+		"$H/e2e/deps.sh" >"$OUT/e2e-deps.log" 2>&1 &
+		build_pid[e2e-deps]=$!
+		set +m
+		break
+	fi
+done
 prefixed=() others=()
 for v in $plan; do
 	if variant_runs "$v" prefix && [ -z "$TESTS" ] && [ "${PREFIX:-1}" != 0 ] && [ -n "$PATCHES" ]; then
@@ -168,11 +238,7 @@ ready=()
 for v in "${prefixed[@]}"; do
 	build_prefix "$v" && ready+=("$v")
 done
-# A build still running when this script stops (an error, ^C) stops too.
-# shellcheck disable=SC2317 # called from the traps
-stop_builds() { local p; for p in "${build_pid[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap stop_builds EXIT
-trap 'exit 130' INT TERM
+build_kselftests
 for v in "${others[@]}"; do
 	# A variant that is there for the prefix only is not built at the whole series.
 	[ "$(variant_field "$v" check)" = prefix ] || start_build "$v"
@@ -183,8 +249,7 @@ for v in "${prefixed[@]}"; do
 	[ "$(variant_field "$v" check)" = prefix ] || start_build "$v"
 done
 for v in "${others[@]}" "${prefixed[@]}"; do
-	[ -n "${build_pid[$v]:-}" ] || continue
-	built "$v" && run_jobs "$v"
+	[ -z "${build_pid[$v]:-}" ] || finish "$v"
 done
 
 # A file more than one variant measures: the lines the runs of all of them ran (gcov on a debug
@@ -200,5 +265,6 @@ for f in $(for v in $plan; do variant_field "$v" coverage; done | tr ' ' '\n' | 
 	row NOTE coverage "$f" "lines $lp% of $ln, run on ${names[*]} together; uncovered lines: $(rel "$OUT")/coverage/$base.c.uncovered ($(wc -l <"$OUT/coverage/$base.c.uncovered"))" >>"$ROWS"
 done
 
+finish_checkpatch
 info "check took $((SECONDS - t0)) s; rows in $(rel "$ROWS")"
 "$H/host/report.sh" summary "$ROWS"

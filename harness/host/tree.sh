@@ -33,7 +33,8 @@ extract_base() {
 	mkdir -p "$KDIR"
 	tmp=$(mktemp -d "$KDIR/extract.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	tar -xJf "$BASE_TARBALL" -C "$tmp"
+	# xz decompresses the package's blocks on every core (9.6 s on one, 5.3 s on two).
+	tar -I 'xz -T0' -xf "$BASE_TARBALL" -C "$tmp"
 	rm -rf "$TREE"
 	mv "$tmp/$BASE_PACKAGE" "$TREE"
 	rm -rf "$tmp"
@@ -42,7 +43,8 @@ extract_base() {
 	git -C "$TREE" init -q -b series
 	git -C "$TREE" config user.name "$(git -C "$TOP" config user.name || echo harness)"
 	git -C "$TREE" config user.email "$(git -C "$TOP" config user.email || echo harness@localhost)"
-	git -C "$TREE" add -A -f .
+	# Objects stored uncompressed (a local cache; its .git is 1.5 GB): 20 s instead of 28 s.
+	git -C "$TREE" -c core.looseCompression=0 add -A -f .
 	GIT_AUTHOR_DATE="1970-01-01T00:00:00Z" GIT_COMMITTER_DATE="1970-01-01T00:00:00Z" \
 		git -C "$TREE" commit -q -m "base: Debian $BASE_PACKAGE $version"
 	git -C "$TREE" tag -f "$BASE_TAG" >/dev/null
