@@ -43,7 +43,7 @@ run_guest() {
 	rm -rf "$res"
 	step "booting $name ($(kernel_field "$name" version)): $ROUNDS rounds of $EXECS execs per configuration; host load $load0"
 	# One CPU: the bench runs one process at a time, -icount runs the vCPUs in turn on one host
-	# thread anyway, and under -icount microvm's second CPU never comes up (smpboot hangs).
+	# thread anyway, and under -icount microvm's second CPU did not come up (smpboot hung 90 s).
 	KERNEL=$name TIMEOUT=${TIMEOUT:-1800} QEMU_EXTRA=$qemu_extra CPUS=1 \
 		nice -n 10 "$H/host/boot.sh" "$res" "$VARIANT" "$H/bench/job" "$BIN" "$ROUNDS" "$EXECS" "$MEM_ROUNDS" "$mhz" &
 	gpid=$!
