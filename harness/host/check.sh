@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Check: everything CI checks, in order: the series applies, checkpatch --strict on every patch
-# (beside what follows), the kselftests build, then for each variant `make check` runs
-# (configs/*.config with a `# @check:` line, in order): its kernel builds, a guest runs what the
-# line names (kselftest, e2e), every guest run gives rows (harness/lib.sh guest_rows); then the
-# summary table and the closing 'N passed, N failed' line. Kernels build in the background while guests run, and each
-# variant's guests start as soon as its kernel is there (see start_build).
+# Check: everything CI checks: the series applies, checkpatch --strict on every patch (beside
+# what follows), the series' prefix (see build_prefix), the kselftests build, then for each
+# variant `make check` runs (configs/*.config with a `# @check:` line, in order): its kernel
+# builds, a guest runs what the line names (kselftest, e2e), every guest run gives rows
+# (harness/lib.sh guest_rows); then the summary table and the closing 'N passed, N failed' line.
+# Kernels build in the background while guests run, and each variant's guests start as soon as
+# its kernel is there (see start_build and the order at the end).
 # Environment: KERNEL (default ours; the kselftests always come from ours' tree), VARIANTS
 # (default: the variants with a @check line; a variant named here runs its kselftests even
 # without one), TESTS (COLLECTION:TEST or COLLECTION names, default each variant's @tests
