@@ -76,8 +76,35 @@ unexported_work() {
 	[ "$(git -C "$TREE" rev-parse HEAD)" != "$(cut -d' ' -f1 "$STAMP")" ]
 }
 
+# save_mtimes / restore_mtimes: re-applying the series checks out the base and then each patch, so
+# every file the series touches gets a new mtime. Put the old mtime back on each file whose content
+# is what it was before, so a build kept across the re-apply (make deb's, hours) recompiles only
+# what the new series changed. The list is "blob mtime path", one file a line.
+MTIMES=$TREE/.git/series-mtimes
+save_mtimes() {
+	rm -f "$MTIMES"
+	[ -f "$STAMP" ] && git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null || return 0
+	git -C "$TREE" diff --name-only --no-renames "$BASE_TAG" HEAD | while IFS= read -r f; do
+		[ -f "$TREE/$f" ] || continue
+		printf '%s %s %s\n' "$(git -C "$TREE" hash-object -- "$f")" "$(stat -c %.9Y "$TREE/$f")" "$f"
+	done >"$MTIMES"
+}
+restore_mtimes() {
+	local blob mtime f kept=0
+	[ -s "$MTIMES" ] || return 0
+	while read -r blob mtime f; do
+		if [ -f "$TREE/$f" ] && [ "$(git -C "$TREE" hash-object -- "$f")" = "$blob" ]; then
+			touch -d "@$mtime" "$TREE/$f"
+			kept=$((kept + 1))
+		fi
+	done <"$MTIMES"
+	rm -f "$MTIMES"
+	info "$kept files the series touches are unchanged: their old mtimes are back"
+}
+
 apply_series() {
 	local p n=0 total out
+	save_mtimes
 	git -C "$TREE" checkout -q -B series "$BASE_TAG"
 	if [ -z "$PATCHES" ] || [ ! -f "$PATCHES/series" ]; then
 		write_stamp
@@ -98,6 +125,7 @@ apply_series() {
 	# The series' comment lines (layer markers) as notes on the commits they precede.
 	"$H/host/series-comments.sh" record "$TREE" "$BASE_TAG" "$PATCHES/series"
 	restore_cover_letter
+	restore_mtimes
 	write_stamp
 }
 
