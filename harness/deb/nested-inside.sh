@@ -10,6 +10,7 @@ set -u
 row() { printf '%s\tdeb\t%s\t%s\n' "$1" "$2" "$(printf '%s' "${3:-}" | tr '\t\n' '  ')"; }
 exec >"$1" 2>&1
 nest=/tmp/arm64-rootfs
+own=no # yes once binfmt_misc is on the container's /proc/sys/fs/binfmt_misc: its own instance
 
 # outer_boot: what is on /proc/sys/fs/binfmt_misc is binfmt_misc (its own: the host's is under an
 # autofs the container does not see), and each qemu line of binfmt.d is an enabled entry there.
@@ -17,6 +18,7 @@ outer_boot() {
 	local fs f name n=0 missing=""
 	fs=$(awk '$5 == "/proc/sys/fs/binfmt_misc" { printf "%s ", $(NF - 2) }' /proc/self/mountinfo)
 	[ "$fs" = "binfmt_misc " ] || { row FAIL nested:outer-boot "mounts on $bfm: ${fs:-none}"; return; }
+	own=yes
 	if [ "$(systemctl show -P Result systemd-binfmt.service)" != success ] ||
 		[ "$(systemctl show -P ActiveState systemd-binfmt.service)" != active ]; then
 		row FAIL nested:outer-boot "systemd-binfmt.service: $(systemctl show -P ActiveState,Result systemd-binfmt.service | tr '\n' ' ')"
@@ -61,8 +63,9 @@ esac
 exec 3< <(nested sh -c 'b=/bin/busybox; echo "$($b uname -m) $($b hostname) pid $$"; exec $b sleep 8640042' 2>&1)
 init=$!
 read -r line <&3
-case $line in
-"aarch64 "*"pid 1") row PASS nested:arm64-init "nested container's init (arm64 busybox, no qemu and no binfmt_misc of its own): uname -m = ${line%% *}, PID 1 in its namespace" ;;
+case $own,$line in
+no,"aarch64 "*) row FAIL nested:arm64-init "nested container's init: uname -m = ${line%% *}, but through the host's qemu-aarch64: the container has no instance of its own" ;;
+yes,"aarch64 "*"pid 1") row PASS nested:arm64-init "nested container's init (arm64 busybox, no qemu and no binfmt_misc of its own): uname -m = ${line%% *}, PID 1 in its namespace, through the container's qemu-aarch64" ;;
 *) row FAIL nested:arm64-init "nested container's init: $line" ;;
 esac
 exec >/dev/null 2>&1

@@ -9,7 +9,8 @@
 # about the outer container come from nested-inside.sh, run in it by a unit of its own):
 #   nested:outer-boot      systemd in the container mounted its instance and systemd-binfmt
 #                          registered N of N formats there
-#   nested:arm64-init      the nested container's init is the arm64 busybox: uname -m = aarch64
+#   nested:arm64-init      the nested container's init is the arm64 busybox: uname -m = aarch64,
+#                          with the container's own instance mounted (else the host's ran it)
 #   nested:uses-outer      with the outer instance's qemu-aarch64 disabled, a nested container's
 #                          arm64 init fails with ENOEXEC (the host's qemu-aarch64 is enabled)
 #   nested:host-ps         seen from the host: ps shows the nested init running under
