@@ -43,18 +43,20 @@ mount)
 	fi
 	;;
 register)
+	registered=no
 	if err=$( { grep -v '^#' /usr/lib/binfmt.d/qemu-aarch64.conf >"$bfm/register"; } 2>&1) &&
 		echo ":$2:E::$2::/bin/busybox:" >"$bfm/register"; then
+		registered=yes
 		row PASS "$2:register" "qemu-aarch64 ($(grep '^flags' "$bfm/qemu-aarch64")) and $2 registered"
 	else
 		row FAIL "$2:register" "register refused: $err"
 	fi
 	out=$(uname_m /opt/arm64/busybox)
-	if [ "$out" = aarch64 ]; then
-		row PASS "$2:run-arm64" "arm64 busybox: uname -m = $out"
-	else
-		row FAIL "$2:run-arm64" "arm64 busybox: $out"
-	fi
+	case $registered,$out in
+	yes,aarch64) row PASS "$2:run-arm64" "arm64 busybox: uname -m = $out" ;;
+	no,aarch64) row FAIL "$2:run-arm64" "arm64 busybox: uname -m = $out, but through the host's qemu-aarch64: nothing registered in an instance of its own" ;;
+	*) row FAIL "$2:run-arm64" "arm64 busybox: $out" ;;
+	esac
 	;;
 table)
 	if [ "$(table)" = "$2 qemu-aarch64 register status" ]; then

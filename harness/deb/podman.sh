@@ -9,7 +9,8 @@
 #   podman:fresh      the arm64 image fails to start (exec format error) although the host has
 #                     qemu-aarch64: the container uses podman's instance
 #   podman:register   `podman unshare` registers the qemu-aarch64 line of qemu-user-static (OPF)
-#   podman:run-arm64  `podman run` of the arm64 image: uname -m = aarch64
+#   podman:run-arm64  `podman run` of the arm64 image: uname -m = aarch64, after that registration
+#                     (without it, the host's qemu-aarch64 ran it: a failure)
 # Storage on the guest's /tmp (vfs driver: the home folder is on the 9p overlay), no network, no
 # cgroups (uid 1000 has no systemd session to delegate one).
 #   podman.sh DEPS_DIR   (root, initial namespaces)
@@ -43,10 +44,9 @@ if ! out=$(pod import "$w/arm64-busybox.tar" localhost/check-arm64); then
 	exit 0
 fi
 row PASS podman:import "podman $(podman --version | cut -d' ' -f3) import of the arm64 busybox rootfs: image $(printf '%s' "$out" | grep -m1 -o '^sha256:[0-9a-f]\{12\}')"
-if ! out=$(pod unshare sh -c "mount -t binfmt_misc binfmt_misc $bfm && cd $bfm && echo *; tr -s ' ' </proc/self/uid_map | tr '\n' ','"); then
-	fail_rows "podman unshare mount -t binfmt_misc: $(printf '%s' "$out" | tail -n 1)" podman:mount podman:fresh podman:register podman:run-arm64
-	exit 0
-fi
+# On a kernel without the series the mount is refused: the rows go on, to show what the image
+# runs through then.
+out=$(pod unshare sh -c "mount -t binfmt_misc binfmt_misc $bfm && cd $bfm && echo * && tr -s ' ' </proc/self/uid_map | tr '\n' ','")
 case $out in
 "register status"*) row PASS podman:mount "podman unshare (uid_map$(printf '%s' "${out#register status}" | tr '\n' ' ')): mount -t binfmt_misc: register status, empty" ;;
 *) row FAIL podman:mount "podman unshare: $out" ;;
@@ -56,14 +56,16 @@ case $out in
 *"exec format error"* | *"Exec format error"*) row PASS podman:fresh "arm64 image before registering: $out (the host's qemu-aarch64 is not used)" ;;
 *) row FAIL podman:fresh "arm64 image before registering: $out" ;;
 esac
+registered=no
 if out=$(pod unshare sh -c "grep -v '^#' /usr/lib/binfmt.d/qemu-aarch64.conf >$bfm/register && grep ^flags $bfm/qemu-aarch64"); then
+	registered=yes
 	row PASS podman:register "podman unshare: qemu-aarch64 registered in podman's instance, $out"
 else
 	row FAIL podman:register "podman unshare: register: $(printf '%s' "$out" | tail -n 1)"
 fi
 out=$(arm64)
-if [ "$out" = aarch64 ]; then
-	row PASS podman:run-arm64 "podman run --network none localhost/check-arm64 /bin/busybox uname -m = $out"
-else
-	row FAIL podman:run-arm64 "podman run of the arm64 image: $out"
-fi
+case $registered,$out in
+yes,aarch64) row PASS podman:run-arm64 "podman run --network none localhost/check-arm64 /bin/busybox uname -m = $out" ;;
+no,aarch64) row FAIL podman:run-arm64 "podman run of the arm64 image: uname -m = $out, but through the host's qemu-aarch64: nothing registered in podman's instance" ;;
+*) row FAIL podman:run-arm64 "podman run of the arm64 image: $out" ;;
+esac
