@@ -51,12 +51,7 @@ register)
 	else
 		row FAIL "$2:register" "register refused: $err"
 	fi
-	out=$(uname_m /opt/arm64/busybox)
-	case $registered,$out in
-	yes,aarch64) row PASS "$2:run-arm64" "arm64 busybox: uname -m = $out" ;;
-	no,aarch64) row FAIL "$2:run-arm64" "arm64 busybox: uname -m = $out, but through the host's qemu-aarch64: nothing registered in an instance of its own" ;;
-	*) row FAIL "$2:run-arm64" "arm64 busybox: $out" ;;
-	esac
+	arm64_row "$2:run-arm64" "$registered" "$(uname_m /opt/arm64/busybox)" "arm64 busybox: uname -m = aarch64"
 	;;
 table)
 	if [ "$(table)" = "$2 qemu-aarch64 register status" ]; then

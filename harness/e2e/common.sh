@@ -47,3 +47,14 @@ enabled() { [ "$(head -n 1 "$1" 2>/dev/null)" = enabled ]; }
 
 # uname_m BUSYBOX: what `BUSYBOX uname -m` says, or the error of its execve.
 uname_m() { "$1" uname -m 2>&1 | tail -n 1; }
+
+# arm64_row NAME OWN OUT DETAIL: the row of an arm64 binary a container ran, OUT what it said.
+# It passes (with DETAIL) only if it said aarch64 with an entry of the container's own instance
+# (OWN = yes). Without one, an aarch64 says the host's entry ran it: a kernel without the series.
+arm64_row() {
+	case $2,$3 in
+	yes,aarch64) row PASS "$1" "$4" ;;
+	no,aarch64) row FAIL "$1" "uname -m = aarch64, but through the host's qemu-aarch64: no entry of the container's own" ;;
+	*) row FAIL "$1" "$3" ;;
+	esac
+}
